@@ -1,0 +1,72 @@
+"""What every messenger adapter provides, and the fixed set of send-failure labels.
+
+Channels translate only: platform updates become `Inbound`, `Outbound`
+becomes platform calls, and failures are labelled with `SendError`. The
+outbox decides what a label means (wait, retry, give up, mark unreachable).
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from aiohttp import web
+
+from bot.core.messages import Inbound, Outbound
+
+InboundSink = Callable[[Inbound], Awaitable[None]]
+
+
+class Failure(StrEnum):
+    THROTTLED = "throttled"  # wait retry_after, then send again
+    GONE = "gone"  # recipient blocked the bot or left: mark unreachable
+    RETRYABLE = "retryable"  # network error, 5xx, timeout: back off and retry
+    PERMANENT = "permanent"  # this message can never be sent as is
+    CONFIG = "config"  # bad token or setup: stop sending on this channel
+
+
+class SendError(Exception):
+    """A labelled send failure raised by `Channel.send`."""
+
+    def __init__(self, failure: Failure, detail: str = "", retry_after: float | None = None):
+        super().__init__(f"{failure}: {detail}" if detail else str(failure))
+        self.failure = failure
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Pacing for one channel: messages per second overall, and seconds between two to one chat."""
+
+    per_second: float
+    chat_interval: float = 0.0
+    group_interval: float = 0.0
+
+
+class Channel:
+    """Base class for adapters; subclasses set `code`, `limits`, `supports_buttons`."""
+
+    code: str = ""
+    limits: Limits = Limits(per_second=30)
+    supports_buttons: bool = True
+
+    def setup_routes(self, app: web.Application) -> None:
+        """Add webhook or page routes to cdsbot's aiohttp app (called before the server starts)."""
+
+    async def start(self, sink: InboundSink) -> None:
+        """Begin receiving (a polling task, or accept webhook calls) and feed every Inbound to `sink`."""
+
+    async def stop(self) -> None:
+        """Stop receiving and release clients."""
+
+    async def send(self, external_id: str, message: Outbound) -> str | None:
+        """Send one message; return the platform message id or raise SendError."""
+        raise NotImplementedError
+
+    async def fetch_photo(self, reference: str) -> bytes:
+        """Download a photo the member sent (reference from `Inbound.photo`)."""
+        raise NotImplementedError
+
+    def chat_interval(self, external_id: str) -> float:
+        """Minimum seconds between two messages to this chat."""
+        return self.limits.chat_interval

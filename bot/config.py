@@ -1,0 +1,87 @@
+"""Settings from CDSBOT_* environment variables and an optional .env file.
+
+Everything has an embedded default so `cdsbot demo` runs with nothing set.
+A malformed value stops start-up with one line naming the variable.
+"""
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+SUPPORTED_LOCALES = ("vi", "en")
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class ConfigError(Exception):
+    """A setting is malformed; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """All of cdsbot's configuration; see the README's table."""
+
+    model_config = SettingsConfigDict(env_prefix="CDSBOT_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///var/cdsbot.db"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    locale: str = "vi"
+    media_dir: Path = Path("var/media")
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    public_url: str = ""
+    web_chat: bool = True
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: SecretStr | None = None
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError("not a database URL (expected e.g. sqlite+aiosqlite:///var/cdsbot.db)") from exc
+        if url.drivername not in SUPPORTED_DRIVERS:
+            raise ValueError(f"driver {url.drivername!r} is not one of {', '.join(SUPPORTED_DRIVERS)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        try:
+            Locale.parse(value)
+        except (UnknownLocaleError, ValueError) as exc:
+            raise ValueError(f"unknown locale {value!r}") from exc
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"locale {value!r} is not one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(**overrides) -> Settings:
+    """Read settings, turning a validation error into one readable ConfigError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"CDSBOT_{field.upper()}: {message}") from None

@@ -1,0 +1,213 @@
+"""The conversation core: one inbound message → one transaction → replies queued in the outbox.
+
+Every channel feeds `Core.handle`. It drops re-delivered updates, loads the
+conversation row and the member, routes to a handler, and stores the new
+state and the replies together, so a crash never leaves half an answer.
+"""
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.channels.base import Channel
+from bot.clock import Clock
+from bot.core.context import Context
+from bot.core.messages import Inbound, Outbound
+from bot.core.router import Router
+from bot.db.models import ChannelAccount, Conversation, InboundSeen, Member
+from bot.db.session import Database
+from bot.outbox import REPLY, Outbox
+
+log = logging.getLogger(__name__)
+
+MenuBuilder = Callable[[Context, str | None], Awaitable[None]]
+
+
+class StaleConversation(Exception):
+    """Another process changed the conversation while we handled a message; handle it again."""
+
+
+class Core:
+    """Routes inbound messages to handlers and queues their replies."""
+
+    def __init__(self, db: Database, router: Router, outbox: Outbox, channels: dict[str, Channel],
+                 clock: Clock | None = None, default_locale: str = "vi", menu: MenuBuilder | None = None):
+        self.db = db
+        self.router = router
+        self.outbox = outbox
+        self.channels = channels
+        self.clock = clock or Clock()
+        self.default_locale = default_locale
+        self.menu = menu
+        self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def handle(self, inbound: Inbound) -> None:
+        """Handle one inbound message exactly once; never raises to the channel."""
+        key = (inbound.channel, inbound.external_id)
+        async with self._locks[key]:
+            for _ in range(3):
+                try:
+                    await self._handle_once(inbound)
+                    break
+                except StaleConversation:
+                    continue
+                except IntegrityError:
+                    if await self._was_handled(inbound):
+                        break
+                    log.exception("integrity error on %s message %s", inbound.channel, inbound.message_id)
+                    await self._recover(inbound)
+                    break
+                except Exception:
+                    log.exception("handler failed on %s message %s (state before: see conversation row)",
+                                  inbound.channel, inbound.message_id)
+                    await self._recover(inbound)
+                    break
+        self.outbox.wake(inbound.channel)
+        if not self._locks[key].locked():
+            self._locks.pop(key, None)
+
+    async def _was_handled(self, inbound: Inbound) -> bool:
+        if not inbound.message_id:
+            return False
+        async with self.db.session() as session:
+            return await self._seen(session, inbound)
+
+    async def _handle_once(self, inbound: Inbound) -> None:
+        async with self.db.session() as session:
+            if not await self._first_time(session, inbound):
+                return
+            ctx = await self._context(session, inbound)
+            if await self._event(ctx):
+                await session.commit()
+                return
+            handler = self.router.resolve(ctx)
+            await handler(ctx)
+            await self._save(ctx)
+            await session.commit()
+
+    async def _first_time(self, session, inbound: Inbound) -> bool:
+        """Record the platform message id; False when this update was handled before.
+
+        A race with another process on the same id ends in an IntegrityError at
+        commit, which rolls the whole second handling back (see `handle`).
+        """
+        if not inbound.message_id:
+            return True
+        if await self._seen(session, inbound):
+            log.info("dropping re-delivered %s update %s", inbound.channel, inbound.message_id)
+            return False
+        session.add(InboundSeen(channel=inbound.channel, message_id=inbound.message_id, seen_at=self.clock.now()))
+        return True
+
+    @staticmethod
+    async def _seen(session, inbound: Inbound) -> bool:
+        query = select(InboundSeen.id).where(
+            InboundSeen.channel == inbound.channel, InboundSeen.message_id == inbound.message_id
+        )
+        return (await session.execute(query)).first() is not None
+
+    async def _context(self, session, inbound: Inbound) -> Context:
+        now = self.clock.now()
+        conversation = (await session.execute(select(Conversation).where(
+            Conversation.channel == inbound.channel, Conversation.external_id == inbound.external_id
+        ))).scalar_one_or_none()
+        if conversation is None:
+            conversation = Conversation(channel=inbound.channel, external_id=inbound.external_id, data={},
+                                        updated_at=now)
+            session.add(conversation)
+            await session.flush()
+        account = (await session.execute(select(ChannelAccount).where(
+            ChannelAccount.channel == inbound.channel, ChannelAccount.external_id == inbound.external_id
+        ))).scalar_one_or_none()
+        member = await session.get(Member, account.member_id) if account else None
+        if member is not None:
+            member.last_seen_at = now
+            account.unreachable = account.unreachable and inbound.event == "blocked"
+        ctx = Context(self, session, inbound, conversation, account, member)
+        ctx.payload = inbound.payload or self._numbered_choice(ctx)
+        return ctx
+
+    @staticmethod
+    def _numbered_choice(ctx: Context) -> str | None:
+        """On channels without buttons, a typed number picks one of the numbered options shown last."""
+        options = ctx.data.get("_options") or {}
+        if ctx.state in ctx.core.router.numeric_states:
+            return None
+        return options.get(ctx.text)
+
+    async def _event(self, ctx: Context) -> bool:
+        """Platform events (blocked / unblocked) change reachability and need no answer."""
+        event = ctx.inbound.event
+        if event is None:
+            return False
+        if ctx.account is not None:
+            ctx.account.unreachable = event == "blocked"
+        return True
+
+    async def _save(self, ctx: Context) -> None:
+        """Store the conversation (version-checked) and queue replies and notices."""
+        now, channel = self.clock.now(), self.channels.get(ctx.inbound.channel)
+        options: dict[str, str] = {}
+        for message in ctx.replies:
+            if channel is not None and not channel.supports_buttons and message.buttons:
+                message, options = numbered(message)
+            member_id = ctx.member.id if ctx.member else None
+            Outbox.enqueue(ctx.session, ctx.inbound.channel, ctx.inbound.external_id, message,
+                           member_id=member_id, priority=REPLY, now=now)
+        ctx.data["_options"] = options
+        for member_id, message in ctx.notices:
+            await self.enqueue_for_member(ctx.session, member_id, message, priority=REPLY)
+        conv = ctx.conversation
+        result = await ctx.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conv.id, Conversation.version == conv.version)
+            .values(state=ctx.state, data=ctx.data, version=conv.version + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            await ctx.session.rollback()
+            raise StaleConversation()
+
+    async def enqueue_for_member(self, session, member_id: int, message: Outbound, priority: int) -> int:
+        """Queue `message` to every reachable channel account of a member; returns how many."""
+        accounts = (await session.execute(select(ChannelAccount).where(
+            ChannelAccount.member_id == member_id, ~ChannelAccount.unreachable
+        ))).scalars().all()
+        for account in accounts:
+            channel = self.channels.get(account.channel)
+            out = numbered(message)[0] if channel and not channel.supports_buttons else message
+            Outbox.enqueue(session, account.channel, account.external_id, out, member_id=member_id,
+                           priority=priority, now=self.clock.now())
+            self.outbox.wake(account.channel)
+        return len(accounts)
+
+    async def show_menu(self, ctx: Context, intro: str | None) -> None:
+        if self.menu is not None:
+            await self.menu(ctx, intro)
+
+    async def _recover(self, inbound: Inbound) -> None:
+        """After a handler error: apologise, show the menu, leave the conversation usable."""
+        try:
+            async with self.db.session() as session:
+                await self._first_time(session, inbound)
+                ctx = await self._context(session, inbound)
+                ctx.finish()
+                await ctx.show_menu(ctx.t("Sorry, something went wrong on our side. Please try again."))
+                await self._save(ctx)
+                await session.commit()
+        except Exception:
+            log.exception("could not recover the conversation of a %s chat", inbound.channel)
+
+
+def numbered(message: Outbound) -> tuple[Outbound, dict[str, str]]:
+    """Render buttons as numbered lines ("1. Hướng dẫn") for channels that have none."""
+    options, lines = {}, []
+    for number, button in enumerate(message.all_buttons(), 1):
+        options[str(number)] = button.payload
+        lines.append(f"{number}. {button.label}")
+    text = message.text + ("\n\n" + "\n".join(lines) if lines else "")
+    return Outbound(text, [], message.photo, message.request_contact), options

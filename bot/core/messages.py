@@ -1,0 +1,49 @@
+"""The only message types handlers and channels share: Inbound, Outbound, Button."""
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice the member can tap; `payload` is a stable id, never the translated label."""
+
+    payload: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a member did on a channel, already translated from the platform's shape."""
+
+    channel: str
+    external_id: str
+    text: str | None = None
+    payload: str | None = None
+    photo: str | None = None
+    contact_phone: str | None = None
+    message_id: str | None = None
+    display_name: str | None = None
+    event: str | None = None  # "blocked" (member blocked the bot / unfollowed), "unblocked"
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass
+class Outbound:
+    """One message to send: text, rows of buttons, an optional photo, an optional contact request."""
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    photo: str | None = None
+    request_contact: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Outbound":
+        rows = [[Button(**b) for b in row] for row in data.get("buttons", [])]
+        return cls(data["text"], rows, data.get("photo"), data.get("request_contact"))
+
+    def all_buttons(self) -> list[Button]:
+        return [button for row in self.buttons for button in row]

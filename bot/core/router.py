@@ -1,0 +1,90 @@
+"""Routes an inbound message to a handler: cancel, payloads, commands, conversation state, keywords.
+
+Handlers register with decorators; the order of checks is fixed and
+documented in `Router.resolve`, so flows never fight over a message.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from bot.text import fold
+
+if TYPE_CHECKING:
+    from bot.core.context import Context
+
+Handler = Callable[["Context"], Awaitable[None]]
+CANCEL_WORDS = {"huy", "huy bo", "cancel", "thoat", "/cancel", "/huy"}
+
+
+class Router:
+    """A table of handlers; `resolve` picks one for a context."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, Handler] = {}
+        self.payloads: dict[str, Handler] = {}
+        self.states: dict[str, Handler] = {}
+        self.numeric_states: set[str] = set()
+        self.keywords: dict[str, Handler] = {}
+        self.cancel_handler: Handler | None = None
+        self.fallback_handler: Handler | None = None
+
+    def command(self, *names: str):
+        """`/name` commands (case-insensitive, `@botname` suffix ignored)."""
+        return self._register(self.commands, [n.lower() for n in names])
+
+    def payload(self, *prefixes: str):
+        """Button payloads: an exact id (`menu:help`) or a prefix ending in ':' (`lang:`)."""
+        return self._register(self.payloads, prefixes)
+
+    def state(self, name: str, numeric: bool = False):
+        """Free input while the conversation is in `name`; numeric states take digits as answers."""
+        if numeric:
+            self.numeric_states.add(name)
+        return self._register(self.states, [name])
+
+    def keyword(self, *words: str):
+        """Typed words (matched without diacritics), e.g. "huong dan" for the guides menu."""
+        return self._register(self.keywords, [fold(w) for w in words])
+
+    def cancel(self, handler: Handler) -> Handler:
+        self.cancel_handler = handler
+        return handler
+
+    def fallback(self, handler: Handler) -> Handler:
+        self.fallback_handler = handler
+        return handler
+
+    @staticmethod
+    def _register(table: dict, keys):
+        def decorator(handler: Handler) -> Handler:
+            for key in keys:
+                table[key] = handler
+            return handler
+
+        return decorator
+
+    def resolve(self, ctx: "Context") -> Handler:
+        """Cancel words, then button payloads, commands, the conversation's state, keywords, fallback."""
+        text = (ctx.inbound.text or "").strip()
+        folded = fold(text)
+        if folded in CANCEL_WORDS and self.cancel_handler:
+            return self.cancel_handler
+        if ctx.payload:
+            handler = self._by_payload(ctx.payload)
+            if handler:
+                return handler
+        if text.startswith("/"):
+            name = text[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(text) > 1 else ""
+            if name in self.commands:
+                return self.commands[name]
+        if ctx.state in self.states:
+            return self.states[ctx.state]
+        if folded in self.keywords:
+            return self.keywords[folded]
+        return self.fallback_handler
+
+    def _by_payload(self, payload: str) -> Handler | None:
+        if payload in self.payloads:
+            return self.payloads[payload]
+        prefix = payload.split(":", 1)[0] + ":"
+        return self.payloads.get(prefix)

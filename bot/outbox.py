@@ -1,0 +1,270 @@
+"""The outbox: every outgoing message is a `Delivery` row; one sender loop per channel sends them.
+
+Rows are claimed in small batches (replies first), paced to the channel's
+limits (overall rate and per-chat interval), and their outcome is written
+back in batches. Channels only label failures; this module decides:
+throttled → wait `retry_after`; retryable → back off; gone → unreachable;
+permanent → failed; config → pause the channel. After a crash, rows that
+were claimed but not confirmed go back to the queue, so at most the
+messages in flight at the moment of the crash are sent twice.
+"""
+
+import asyncio
+import heapq
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from bot.channels.base import Channel, Failure, SendError
+from bot.clock import Clock
+from bot.core.messages import Outbound
+from bot.db.models import ChannelAccount, Delivery
+from bot.db.session import Database
+
+log = logging.getLogger(__name__)
+
+REPLY, BULK = 0, 10
+MAX_ATTEMPTS = 8
+CONFIG_PAUSE_S = 60.0
+LEASE = timedelta(minutes=2)
+CONCURRENCY = 64
+MAX_WAITING = 5_000
+
+
+@dataclass
+class Claimed:
+    id: int
+    external_id: str
+    member_id: int | None
+    payload: dict
+    attempts: int
+
+
+class Pacer:
+    """Spaces sends to a channel's overall rate and keeps each chat's minimum interval."""
+
+    def __init__(self, channel: Channel):
+        self.channel = channel
+        self.interval = 1.0 / channel.limits.per_second
+        self.next_slot = 0.0
+        self.chat_ready: dict[str, float] = {}
+        self.paused_until = 0.0
+
+    def chat_wait(self, external_id: str) -> float:
+        return max(0.0, self.chat_ready.get(external_id, 0.0) - time.monotonic())
+
+    async def take(self, external_id: str) -> None:
+        """Wait for the next overall slot, then book the chat's next allowed time."""
+        now = time.monotonic()
+        slot = max(now, self.next_slot, self.paused_until)
+        self.next_slot = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+        self.chat_ready[external_id] = time.monotonic() + self.channel.chat_interval(external_id)
+        if len(self.chat_ready) > 50_000:
+            self._forget_old()
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+
+    def _forget_old(self) -> None:
+        now = time.monotonic()
+        self.chat_ready = {k: v for k, v in self.chat_ready.items() if v > now}
+
+
+class Outbox:
+    """Owns delivery for all channels: enqueue rows, run one sender loop per channel."""
+
+    def __init__(self, db: Database, channels: dict[str, Channel], clock: Clock | None = None):
+        self.db = db
+        self.channels = channels
+        self.clock = clock or Clock()
+        self._wake = {code: asyncio.Event() for code in channels}
+        self._tasks: list[asyncio.Task] = []
+        self._stopping = False
+        self._results: list[dict] = []
+        self._gone: list[tuple[str, str]] = []
+
+    @staticmethod
+    def enqueue(session, channel: str, external_id: str, message: Outbound, *, member_id=None,
+                priority: int = REPLY, now=None) -> Delivery:
+        """Add one delivery row to the caller's transaction (the caller commits, then calls `wake`)."""
+        row = Delivery(channel=channel, external_id=external_id, member_id=member_id, priority=priority,
+                       payload=message.to_dict(), created_at=now)
+        session.add(row)
+        return row
+
+    def wake(self, channel: str) -> None:
+        if channel in self._wake:
+            self._wake[channel].set()
+
+    async def start(self) -> None:
+        await self.requeue_unconfirmed(everything=self.db.is_sqlite)
+        self._stopping = False
+        self._tasks = [asyncio.create_task(self._run(code), name=f"outbox-{code}") for code in self.channels]
+
+    async def stop(self) -> None:
+        """Finish the sends in flight and record them; unsent rows stay queued for the next start."""
+        self._stopping = True
+        for event in self._wake.values():
+            event.set()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._flush()
+
+    async def requeue_unconfirmed(self, everything: bool) -> int:
+        """Put rows claimed by a crashed sender back in the queue (all on SQLite, expired leases on PostgreSQL)."""
+        query = update(Delivery).where(Delivery.status == "sending")
+        if not everything:
+            query = query.where(Delivery.claimed_at < self.clock.now() - LEASE)
+        async with self.db.session() as session:
+            result = await session.execute(query.values(status="queued", claimed_at=None))
+            await session.commit()
+        return result.rowcount or 0
+
+    async def _claim(self, code: str, limit: int) -> list[Claimed]:
+        now = self.clock.now()
+        ready = (
+            select(Delivery.id)
+            .where(Delivery.channel == code, Delivery.status == "queued")
+            .where(or_(Delivery.not_before.is_(None), Delivery.not_before <= now))
+            .order_by(Delivery.priority, Delivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claim = (
+            update(Delivery)
+            .where(Delivery.id.in_(ready.scalar_subquery()))
+            .values(status="sending", claimed_at=now)
+            .returning(Delivery.id, Delivery.external_id, Delivery.member_id, Delivery.payload,
+                       Delivery.attempts, Delivery.priority)
+        )
+        async with self.db.session() as session:
+            rows = (await session.execute(claim)).all()
+            await session.commit()
+        rows.sort(key=lambda r: (r.priority, r.id))
+        return [Claimed(r.id, r.external_id, r.member_id, r.payload, r.attempts) for r in rows]
+
+    async def _run(self, code: str) -> None:
+        channel, pacer = self.channels[code], Pacer(self.channels[code])
+        batch = max(1, int(channel.limits.per_second / 2))
+        waiting: list[tuple[float, int, Claimed]] = []  # rows whose chat must wait, by ready time
+        inflight: set[asyncio.Task] = set()
+        slots = asyncio.Semaphore(CONCURRENCY)
+        flusher = asyncio.create_task(self._flush_loop())
+        try:
+            while not self._stopping:
+                self._wake[code].clear()
+                rows = self._ready(waiting)
+                if len(waiting) < MAX_WAITING:
+                    rows += await self._claim(code, batch)
+                if not rows:
+                    await self._idle(code, waiting)
+                    continue
+                for index, row in enumerate(rows):
+                    if self._stopping or (index and self._wake[code].is_set()):
+                        await self._release(rows[index:])
+                        break
+                    wait = pacer.chat_wait(row.external_id)
+                    if wait > 0:
+                        heapq.heappush(waiting, (time.monotonic() + wait, row.id, row))
+                        continue
+                    await pacer.take(row.external_id)
+                    await slots.acquire()
+                    task = asyncio.create_task(self._send(channel, pacer, row))
+                    inflight.add(task)
+                    task.add_done_callback(lambda t: (inflight.discard(t), slots.release()))
+        finally:
+            await asyncio.gather(*inflight, return_exceptions=True)
+            await self._release([row for _, _, row in waiting])
+            flusher.cancel()
+            await self._flush()
+
+    @staticmethod
+    def _ready(waiting: list) -> list[Claimed]:
+        """Rows held for their chat's interval whose time has come, oldest first."""
+        now, rows = time.monotonic(), []
+        while waiting and waiting[0][0] <= now:
+            rows.append(heapq.heappop(waiting)[2])
+        return sorted(rows, key=lambda r: r.id)
+
+    async def _idle(self, code: str, waiting: list) -> None:
+        timeout = 0.5 if not waiting else max(0.0, min(0.5, waiting[0][0] - time.monotonic()))
+        try:
+            await asyncio.wait_for(self._wake[code].wait(), timeout=timeout)
+        except TimeoutError:
+            pass
+
+    async def _release(self, rows: list[Claimed]) -> None:
+        """Give claimed rows back to the queue (a reply jumped ahead, or we are stopping)."""
+        for row in rows:
+            self._results.append({"id": row.id, "status": "queued", "claimed_at": None})
+        await self._flush()
+
+    async def _send(self, channel: Channel, pacer: Pacer, row: Claimed) -> None:
+        try:
+            message_id = await channel.send(row.external_id, Outbound.from_dict(row.payload))
+        except SendError as exc:
+            self._record_failure(channel, pacer, row, exc)
+        except Exception as exc:  # a bug in an adapter must not stop delivery
+            log.exception("channel %s raised while sending delivery %s", channel.code, row.id)
+            self._record_failure(channel, pacer, row, SendError(Failure.RETRYABLE, type(exc).__name__))
+        else:
+            self._results.append({"id": row.id, "status": "sent", "sent_at": self.clock.now(),
+                                  "platform_message_id": message_id, "attempts": row.attempts + 1,
+                                  "error": None})
+
+    def _record_failure(self, channel: Channel, pacer: Pacer, row: Claimed, exc: SendError) -> None:
+        now, attempts = self.clock.now(), row.attempts + 1
+        result = {"id": row.id, "attempts": attempts, "error": str(exc)[:300], "claimed_at": None}
+        if exc.failure is Failure.THROTTLED:
+            wait = exc.retry_after or 1.0
+            pacer.pause(wait)
+            result |= {"status": "queued", "attempts": row.attempts, "not_before": now + timedelta(seconds=wait)}
+        elif exc.failure is Failure.RETRYABLE and attempts < MAX_ATTEMPTS:
+            backoff = min(300.0, 2.0**attempts) * random.uniform(0.8, 1.2)
+            result |= {"status": "queued", "not_before": now + timedelta(seconds=backoff)}
+        elif exc.failure is Failure.CONFIG:
+            log.error("channel %s is misconfigured (%s); pausing it", channel.code, exc.detail)
+            pacer.pause(CONFIG_PAUSE_S)
+            result |= {"status": "queued", "attempts": row.attempts,
+                       "not_before": now + timedelta(seconds=CONFIG_PAUSE_S)}
+        elif exc.failure is Failure.GONE:
+            result |= {"status": "unreachable"}
+            self._gone.append((channel.code, row.external_id))
+        else:
+            result |= {"status": "failed"}
+        self._results.append(result)
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        """Write collected outcomes in one transaction."""
+        results, gone = self._results, self._gone
+        if not results and not gone:
+            return
+        self._results, self._gone = [], []
+        async with self.db.session() as session:
+            for _keys, group in _group_by_keys(results).items():
+                await session.execute(update(Delivery), group)
+            for code, external_id in gone:
+                await session.execute(
+                    update(ChannelAccount)
+                    .where(ChannelAccount.channel == code, ChannelAccount.external_id == external_id)
+                    .values(unreachable=True)
+                )
+            await session.commit()
+
+
+def _group_by_keys(results: list[dict]) -> dict[tuple, list[dict]]:
+    """Bulk UPDATE by primary key needs the same keys in every dict of one call."""
+    groups: dict[tuple, list[dict]] = {}
+    for item in results:
+        groups.setdefault(tuple(sorted(item)), []).append(item)
+    return groups

@@ -1,0 +1,87 @@
+"""Keep the gettext catalogs in step with the code: extract, update, check.
+
+`cdsbot i18n update` extracts every `t()`, `tn()` and `N_()` string from
+bot/ and handlers/, adds new ones to content/locales/{vi,en}, drops the ones
+no longer used, and fills English from the (English) message ids.
+`check()` is what the tests and `cdsbot i18n check` use.
+"""
+
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+from bot.i18n import LOCALES, LOCALES_DIR
+
+ROOT = LOCALES_DIR.parents[1]
+SOURCES = ("bot", "handlers")
+KEYWORDS = {"t": None, "N_": None, "tn": (1, 2), "button": (2,)}
+DOMAIN = "messages"
+
+
+def po_path(locale: str) -> Path:
+    return LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def extract() -> Catalog:
+    """Every translatable string in the code, with where it is used."""
+    template = Catalog(project="cdsbot", charset="utf-8")
+    for source in SOURCES:
+        found = extract_from_dir(ROOT / source, method_map=[("**.py", "python")], keywords=KEYWORDS,
+                                 comment_tags=("Translators:",), strip_comment_tags=True)
+        for filename, lineno, message, comments, _context in found:
+            location = (f"{source}/{filename}", lineno)
+            existing = template.get(message[0] if isinstance(message, tuple) else message)
+            if existing is not None:
+                existing.locations.append(location)
+            else:
+                template.add(message, locations=[location], auto_comments=comments)
+    return template
+
+
+def _read(locale: str) -> Catalog:
+    path = po_path(locale)
+    if not path.exists():
+        return Catalog(locale=locale, project="cdsbot", charset="utf-8")
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def update() -> dict[str, int]:
+    """Bring both catalogs in line with the code; returns untranslated counts per locale."""
+    template = extract()
+    with (LOCALES_DIR / f"{DOMAIN}.pot").open("wb") as handle:
+        write_po(handle, template, width=100, omit_header=False, sort_output=True)
+    missing = {}
+    for locale in LOCALES:
+        catalog = _read(locale)
+        catalog.update(template, no_fuzzy_matching=True)
+        catalog.obsolete.clear()
+        if locale == "en":
+            for message in catalog:
+                if message.id and not _complete(message):
+                    message.string = message.id
+        po_path(locale).parent.mkdir(parents=True, exist_ok=True)
+        with po_path(locale).open("wb") as handle:
+            write_po(handle, catalog, width=100, sort_output=True, include_previous=False)
+        missing[locale] = sum(1 for m in catalog if m.id and not _complete(m))
+    return missing
+
+
+def _complete(message) -> bool:
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    return all(strings) and not message.fuzzy
+
+
+def check() -> list[str]:
+    """Problems: a string used in code missing from a catalog, a stale entry, an empty translation."""
+    used = {m.id if isinstance(m.id, str) else m.id[0] for m in extract() if m.id}
+    problems = []
+    for locale in LOCALES:
+        catalog = _read(locale)
+        have = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+        problems += [f"{po_path(locale)}: missing {msg!r}" for msg in sorted(used - have)]
+        problems += [f"{po_path(locale)}: stale (no longer in the code) {msg!r}" for msg in sorted(have - used)]
+        problems += [f"{po_path(locale)}: not translated {m.id!r}" for m in catalog if m.id and not _complete(m)]
+    return problems

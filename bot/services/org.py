@@ -1,0 +1,79 @@
+"""Queries on the org tree and its teams: subtrees, paths, counts, invites."""
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Member, OrgUnit, Team
+
+
+async def unit_by_code(session: AsyncSession, code: str) -> OrgUnit | None:
+    return (await session.execute(select(OrgUnit).where(OrgUnit.code == code))).scalar_one_or_none()
+
+
+def in_subtree(root: OrgUnit):
+    """A filter for units in `root`'s subtree (itself included): one indexed prefix match."""
+    return OrgUnit.path.startswith(root.path, autoescape=True)
+
+
+async def subtree(session: AsyncSession, root: OrgUnit) -> list[OrgUnit]:
+    """All units under `root`, itself first, in tree order."""
+    query = select(OrgUnit).where(in_subtree(root)).order_by(OrgUnit.depth, OrgUnit.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def ancestors(session: AsyncSession, unit: OrgUnit) -> list[OrgUnit]:
+    """The unit and its parents up to the root, nearest first."""
+    ids = [int(part) for part in unit.path.strip("/").split("/")]
+    rows = {u.id: u for u in (await session.execute(select(OrgUnit).where(OrgUnit.id.in_(ids)))).scalars()}
+    return [rows[i] for i in reversed(ids) if i in rows]
+
+
+async def unit_label(session: AsyncSession, unit: OrgUnit) -> str:
+    """'Thôn 3 · Xã Đức Nhuận · Huyện Mộ Đức': the unit and its parents, below the province."""
+    chain = [u for u in await ancestors(session, unit) if u.kind != "province"] or [unit]
+    return " · ".join(u.name for u in chain)
+
+
+async def stats(session: AsyncSession) -> dict:
+    """Counts for `cdsbot units stats`: teams, units by kind, members."""
+    kinds = await session.execute(select(OrgUnit.kind, func.count()).group_by(OrgUnit.kind))
+    teams = await session.scalar(select(func.count()).select_from(Team))
+    members = await session.scalar(select(func.count()).select_from(Member))
+    return {"teams": teams, "units": dict(sorted(kinds.all())), "members": members}
+
+
+async def team_by_invite(session: AsyncSession, code: str) -> Team | None:
+    code = code.strip().upper()
+    query = select(Team).where(Team.invite_code == code, Team.active)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def teams_in(session: AsyncSession, root: OrgUnit | None) -> list[tuple[Team, OrgUnit]]:
+    """Teams with their units, in tree order, for a subtree or the whole province."""
+    query = select(Team, OrgUnit).join(OrgUnit, Team.unit_id == OrgUnit.id)
+    if root is not None:
+        query = query.where(in_subtree(root))
+    return [tuple(row) for row in (await session.execute(query.order_by(OrgUnit.path)))]
+
+
+async def render_tree(session: AsyncSession, root: OrgUnit | None, depth: int | None) -> list[str]:
+    """Indented lines 'code  name' of a subtree (or all roots), down to `depth` levels."""
+    query = select(OrgUnit)
+    if root is not None:
+        query = query.where(in_subtree(root))
+    units = list((await session.execute(query)).scalars())
+    children: dict[int | None, list[OrgUnit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    tops = [root] if root is not None else children.get(None, [])
+    lines: list[str] = []
+
+    def walk(unit: OrgUnit, level: int) -> None:
+        lines.append(f"{'  ' * level}{unit.name} [{unit.code}]")
+        if depth is None or level < depth:
+            for child in sorted(children.get(unit.id, []), key=lambda u: u.id):
+                walk(child, level + 1)
+
+    for top in tops:
+        walk(top, 0)
+    return lines

@@ -1,0 +1,61 @@
+"""The main menu, cancel and the answer to anything not understood."""
+
+from bot.core.context import Context
+from bot.core.router import Router
+from bot.i18n import N_
+
+# (payload, label): only features that exist; each flow's issue adds its entry here.
+ENTRIES = [
+    ("menu:team", N_("👥 My team")),
+    ("menu:link", N_("🔗 Link another messenger")),
+    ("menu:language", N_("🌐 Language")),
+    ("menu:help", N_("❓ Help")),
+]
+
+
+async def show_menu(ctx: Context, intro: str | None = None) -> None:
+    """The menu for members; newcomers are asked for their team's invite code instead."""
+    if ctx.member is None:
+        from handlers.register import ask_code
+
+        await ask_code(ctx, intro)
+        return
+    text = ctx.t("What would you like to do?")
+    buttons = [[ctx.button(payload, label)] for payload, label in ENTRIES]
+    ctx.reply(f"{intro}\n\n{text}" if intro else text, buttons)
+
+
+async def on_menu(ctx: Context) -> None:
+    ctx.finish()
+    await show_menu(ctx)
+
+
+async def on_cancel(ctx: Context) -> None:
+    ctx.finish()
+    await show_menu(ctx, ctx.t("Cancelled."))
+
+
+async def on_unknown(ctx: Context) -> None:
+    """Never silence: a short hint and the menu (newcomers go to registration)."""
+    if ctx.member is None:
+        from handlers.register import on_code_typed
+
+        await on_code_typed(ctx)
+        return
+    if ctx.inbound.photo:
+        hint = ctx.t("Thanks for the photo, but I can only use photos inside a flow. Choose from the menu.")
+    elif not ctx.text:
+        hint = ctx.t("I can only read text and button taps here.")
+    else:
+        hint = ctx.t("Sorry, I did not understand. Choose from the menu, or type “menu” at any time.")
+    ctx.finish()
+    await show_menu(ctx, hint)
+
+
+def register(router: Router) -> None:
+    router.command("menu")(on_menu)
+    router.payload("menu:main")(on_menu)
+    router.keyword("menu", "trang chu", "bat dau lai")(on_menu)
+    router.command("cancel", "huy")(on_cancel)
+    router.cancel(on_cancel)
+    router.fallback(on_unknown)

@@ -1,0 +1,32 @@
+"""My team: name, place in the tree, how many members, who leads it."""
+
+from sqlalchemy import func, select
+
+from bot.core.context import Context
+from bot.core.router import Router
+from bot.db.models import Member
+from bot.services import members, org
+
+
+async def on_team(ctx: Context) -> None:
+    if ctx.member is None:
+        await ctx.show_menu()
+        return
+    team, unit = await members.team_of(ctx.session, ctx.member)
+    count = await ctx.session.scalar(select(func.count()).select_from(Member).where(Member.team_id == team.id))
+    leaders = (await ctx.session.execute(
+        select(Member.full_name).where(Member.team_id == team.id, Member.role == "leader").order_by(Member.id)
+    )).scalars().all()
+    lines = [
+        team.name,
+        await org.unit_label(ctx.session, unit),
+        ctx.tn("{n} member", "{n} members", count),
+        ctx.t("Leader: {names}", names=", ".join(leaders)) if leaders else ctx.t("Leader: not set yet"),
+    ]
+    ctx.reply("\n".join(lines), [[ctx.button("menu:main", "🏠 Menu")]])
+
+
+def register(router: Router) -> None:
+    router.command("team", "tocuatoi")(on_team)
+    router.payload("menu:team")(on_team)
+    router.keyword("to cua toi", "my team", "to")(on_team)

@@ -1,0 +1,70 @@
+"""Headless Chromium for UI tests: Debian's chromium driven by Playwright, skipped when either is missing.
+
+Use `requires_chromium` on the test (or module) and `launch_browser()` / `serve()` inside it,
+or the `browser` fixture from tests/channels/web/conftest.py.
+"""
+
+import importlib.util
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+CHROMIUM = Path(os.environ.get("CDSBOT_TEST_CHROMIUM", "/usr/bin/chromium"))
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "var" / "screenshots"
+
+
+def _missing() -> str | None:
+    """Why browser tests cannot run here, or None when they can."""
+    if importlib.util.find_spec("playwright") is None:
+        return "playwright is not installed (pip install -e '.[test]')"
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} not found: install Debian's chromium (or set CDSBOT_TEST_CHROMIUM)"
+    return None
+
+
+requires_chromium = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
+
+
+@asynccontextmanager
+async def launch_browser() -> AsyncIterator["Browser"]:  # noqa: F821 - playwright is imported lazily
+    """A headless Chromium, closed afterwards; never downloads a browser (the machine is offline)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@asynccontextmanager
+async def serve(app: web.Application) -> AsyncIterator[str]:
+    """Run an aiohttp app on a free 127.0.0.1 port and yield its base URL (no trailing slash)."""
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
+
+
+def screenshot_path(name: str) -> Path:
+    """Where a test saves a screenshot for people to look at: var/screenshots/<name> in the repository."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / name

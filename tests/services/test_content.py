@@ -1,0 +1,219 @@
+"""Guides: the shipped content is clean, broken fixtures are caught, search finds the right guide."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.services.content import (
+    CATEGORIES,
+    CONTENT_ROOT,
+    LANGS,
+    STEP_LIMIT,
+    check_content,
+    content_stats,
+    load_guides,
+    parse_guide,
+)
+
+FIXTURES = Path(__file__).parent / "testdata" / "content"
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_guides()
+
+
+# --------------------------------------------------------------------------- shipped content
+
+
+def test_shipped_content_has_no_problems():
+    problems = check_content()
+    assert problems == [], "\n".join(str(p) for p in problems)
+
+
+def test_enough_guides_in_both_languages(library):
+    for lang in LANGS:
+        own = [g for g in library if g.lang == lang]
+        assert len(own) >= 15, lang
+    assert {g.id for g in library if g.lang == "vi"} == {g.id for g in library if g.lang == "en"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_category_has_a_guide(library, lang):
+    assert library.categories(lang) == list(CATEGORIES)
+
+
+def test_shipped_guides_follow_the_house_style(library):
+    for guide in library:
+        assert 3 <= len(guide.steps) <= 7, guide.path
+        assert all(step.length <= STEP_LIMIT for step in guide.steps), guide.path
+        assert guide.version == 1 and guide.last_reviewed == date(2026, 11, 23), guide.path
+        assert guide.tags and guide.summary, guide.path
+
+
+def test_required_guides_exist(library):
+    expected = {
+        "vneid-level2": "identity",
+        "dich-vu-cong-online": "public_services",
+        "thanh-toan-qr": "payments",
+        "bot-gui-bao-cao": "using_bot",
+        "bot-to-truong": "using_bot",
+    }
+    for gid, category in expected.items():
+        for lang in LANGS:
+            guide = library.get(gid, lang)
+            assert guide is not None and guide.lang == lang and guide.category == category
+
+
+def test_content_stats_counts_by_category_and_language(library):
+    stats = content_stats()
+    assert stats["guides"] == len(library)
+    assert stats["by_lang"]["vi"] == stats["by_lang"]["en"] >= 15
+    assert sum(c["vi"] for c in stats["by_category"].values()) == stats["by_lang"]["vi"]
+    assert "national-dx-day" in stats["campaigns"]
+
+
+# --------------------------------------------------------------------------- library behaviour
+
+
+def test_get_falls_back_to_the_other_language():
+    library = load_guides(FIXTURES / "missing-english" / "guides")
+    guide = library.get("alpha", "en")
+    assert guide is not None and guide.lang == "vi"
+    assert library.get("nope", "vi") is None
+
+
+def test_in_category_is_sorted_by_title(library):
+    for lang in LANGS:
+        for category in library.categories(lang):
+            titles = [g.title for g in library.in_category(category, lang)]
+            assert titles and len(titles) == len(set(titles))
+    assert [g.id for g in library.in_category("nope", "vi")] == []
+
+
+def test_steps_and_front_matter_are_parsed():
+    guide, problems = parse_guide(CONTENT_ROOT / "guides" / "vneid-level2.vi.md")
+    assert problems == []
+    assert guide is not None
+    assert guide.id == "vneid-level2" and guide.lang == "vi"
+    assert guide.last_reviewed == date(2026, 11, 23)
+    assert guide.steps[0].title == "Chuẩn bị trước khi làm"
+    assert "Bộ Công an" in guide.steps[0].text
+    assert "dich-vu-cong-online" in guide.related
+
+
+def test_image_lines_are_taken_out_of_the_text(tmp_path):
+    guides = tmp_path / "guides"
+    (guides / "images").mkdir(parents=True)
+    (guides / "images" / "a.png").write_bytes(b"\x89PNG")
+    text = (FIXTURES / "valid" / "guides" / "alpha.vi.md").read_text(encoding="utf-8")
+    text = text.replace("Làm việc đầu tiên.", "Làm việc đầu tiên.\n![Màn hình](images/a.png)\n")
+    text += "\n## Bước ba\n![Thiếu](images/missing.png)\nXem ảnh.\n"
+    path = guides / "alpha.vi.md"
+    path.write_text(text, encoding="utf-8")
+    guide, problems = parse_guide(path)
+    assert guide is not None
+    assert guide.steps[0].image == "images/a.png" and "![" not in guide.steps[0].text
+    assert guide.image_path(guide.steps[0]) == guides / "images" / "a.png"
+    assert [p.message for p in problems] == ["step 3 image 'images/missing.png' does not exist"]
+
+
+def test_last_reviewed_in_the_future_is_a_problem():
+    path = FIXTURES / "valid" / "guides" / "alpha.vi.md"
+    _, problems = parse_guide(path, today=date(2026, 1, 1))
+    assert any("in the future" in p.message for p in problems)
+
+
+# --------------------------------------------------------------------------- broken fixtures
+
+
+def test_valid_fixture_has_no_problems():
+    assert check_content(FIXTURES / "valid") == []
+
+
+@pytest.mark.parametrize(
+    ("case", "file", "words"),
+    [
+        ("missing-key", "alpha.vi.md", "missing 'summary'"),
+        ("missing-english", "alpha.vi.md", "no English version"),
+        ("long-step", "alpha.en.md", "over the 700 limit"),
+        ("duplicate-id", "alpha-copy.vi.md", "duplicate id 'alpha'"),
+        ("unknown-related", "alpha.vi.md", "related guide 'khong-co' does not exist"),
+        ("campaign-placeholder", "demo.yaml", "unknown placeholder {holiday}"),
+        ("campaign-at-and-offset", "demo.yaml", "both 'at' and 'offset_days'"),
+    ],
+)
+def test_broken_fixture_is_reported_with_its_file(case, file, words):
+    problems = check_content(FIXTURES / case)
+    assert problems, case
+    assert any(p.path.name == file and words in p.message for p in problems), [str(p) for p in problems]
+
+
+# --------------------------------------------------------------------------- search
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "expected"),
+    [
+        ("dich vu cong", "vi", "dich-vu-cong-online"),
+        ("dịch vụ công", "vi", "dich-vu-cong-online"),
+        ("Dịch Vụ Công", "vi", "dich-vu-cong-online"),
+        ("dich vu cnog", "vi", "dich-vu-cong-online"),
+        ("vneid", "vi", "vneid-level2"),
+        ("VNeID", "vi", "vneid-level2"),
+        ("vnied", "vi", "vneid-level2"),
+        ("thanh toan qr", "vi", "thanh-toan-qr"),
+        ("thanh toán QR", "vi", "thanh-toan-qr"),
+        ("thanh toan qe", "vi", "thanh-toan-qr"),
+        ("lua dao", "vi", "nhan-biet-lua-dao"),
+        ("lừa đảo", "vi", "nhan-biet-lua-dao"),
+        ("lua daoo", "vi", "nhan-biet-lua-dao"),
+        ("mat khau", "vi", "mat-khau-manh"),
+        ("mật khẩu", "vi", "mat-khau-manh"),
+        ("mat khua", "vi", "mat-khau-manh"),
+        ("tien dien", "vi", "thanh-toan-hoa-don"),
+        ("so suc khoe", "vi", "so-suc-khoe-dien-tu"),
+        ("livestream", "vi", "livestream-ban-hang"),
+        ("dong goi", "vi", "dong-goi-giao-hang"),
+        ("vi dien tu", "vi", "vi-dien-tu-an-toan"),
+        ("hoc truc tuyen", "vi", "hoc-truc-tuyen"),
+        ("zalo", "vi", "zalo-kenh-chuyen-doi-so"),
+        ("bao cao", "vi", "bot-gui-bao-cao"),
+        ("to truong", "vi", "bot-to-truong"),
+        ("public services", "en", "dich-vu-cong-online"),
+        ("vneid", "en", "vneid-level2"),
+        ("qr code", "en", "thanh-toan-qr"),
+        ("scam", "en", "nhan-biet-lua-dao"),
+        ("password", "en", "mat-khau-manh"),
+        ("pasword", "en", "mat-khau-manh"),
+        ("health book", "en", "so-suc-khoe-dien-tu"),
+        ("e-wallet", "en", "vi-dien-tu-an-toan"),
+        ("team leader", "en", "bot-to-truong"),
+    ],
+)
+def test_search_puts_the_expected_guide_first(library, query, lang, expected):
+    results = library.search(query, lang)
+    assert results, query
+    assert results[0].id == expected, [g.id for g in results]
+    assert all(g.lang == lang for g in results)
+
+
+@pytest.mark.parametrize("query", ["xyzzy qwerty", "asdfgh", "", "   ", "!!!"])
+def test_nonsense_finds_nothing(library, query):
+    assert library.search(query, "vi") == []
+    assert library.search(query, "en") == []
+
+
+def test_search_respects_limit(library):
+    assert len(library.search("vneid", "vi", limit=2)) <= 2
+    assert library.search("vneid", "vi", limit=0) == []
+
+
+def test_suggest_offers_a_few_distinct_guides(library):
+    for lang in LANGS:
+        suggested = library.suggest(lang)
+        assert len(suggested) == 3
+        assert len({g.id for g in suggested}) == 3
+        assert all(g.lang == lang for g in suggested)
+    assert len(library.suggest("vi", n=5)) == 5
