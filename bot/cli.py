@@ -15,7 +15,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.db.migrate import upgrade
 from bot.db.models import ROLES
 from bot.db.session import Database
-from bot.services import members, org, roster
+from bot.services import catalogs, members, org, roster
 
 DEMO_UNIT, DEMO_CODES = "21409", 4  # Xã Đức Nhuận (Mộ Đức) and its villages
 DEMO_ROSTERS = sorted((Path(__file__).resolve().parents[1] / "content" / "units").glob("*.csv"))
@@ -167,6 +167,20 @@ async def cmd_members_list(settings: Settings, args) -> None:
         writer.writerow(row)
 
 
+async def cmd_i18n_update(settings: Settings, args) -> None:
+    for locale, missing in catalogs.update().items():
+        print(f"{locale}: {missing} untranslated")
+
+
+async def cmd_i18n_check(settings: Settings, args) -> None:
+    problems = catalogs.check()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        raise CliError(f"{len(problems)} catalog problem(s); run `cdsbot i18n update` and translate")
+    print("catalogs are complete and up to date")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cdsbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -201,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing = mem.add_parser("list", help="members with ids, as CSV")
     listing.add_argument("code", nargs="?", help="only this unit's subtree")
     listing.set_defaults(func=cmd_members_list)
+
+    i18n = commands.add_parser("i18n", help="translations").add_subparsers(dest="sub", required=True)
+    i18n.add_parser("update", help="extract strings, update vi/en catalogs").set_defaults(func=cmd_i18n_update)
+    i18n.add_parser("check", help="fail on missing or stale translations").set_defaults(func=cmd_i18n_check)
     return parser
 
 

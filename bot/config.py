@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_url: str = ""
     telegram_webhook_secret: SecretStr | None = None
+    telegram_paid_broadcast: bool = False
+    report_window_days: int = 31
     log_level: str = "INFO"
 
     @field_validator("database_url")

@@ -58,13 +58,17 @@ class Pacer:
         return max(0.0, self.chat_ready.get(external_id, 0.0) - time.monotonic())
 
     async def take(self, external_id: str) -> None:
-        """Wait for the next overall slot, then book the chat's next allowed time."""
-        now = time.monotonic()
-        slot = max(now, self.next_slot, self.paused_until)
+        """Wait for the next overall slot (and any pause), then book the chat's next allowed time."""
+        while True:
+            now = time.monotonic()
+            wait = max(self.next_slot, self.paused_until) - now
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        # Keep to the schedule rather than to when we woke up, so sleep overshoot does not slow the rate.
+        slot = self.next_slot if self.next_slot >= now - self.interval else now
         self.next_slot = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
-        self.chat_ready[external_id] = time.monotonic() + self.channel.chat_interval(external_id)
+        self.chat_ready[external_id] = now + self.channel.chat_interval(external_id)
         if len(self.chat_ready) > 50_000:
             self._forget_old()
 
@@ -79,8 +83,10 @@ class Pacer:
 class Outbox:
     """Owns delivery for all channels: enqueue rows, run one sender loop per channel."""
 
-    def __init__(self, db: Database, channels: dict[str, Channel], clock: Clock | None = None):
+    def __init__(self, db: Database, channels: dict[str, Channel], clock: Clock | None = None,
+                 retry_base: float = 2.0):
         self.db = db
+        self.retry_base = retry_base
         self.channels = channels
         self.clock = clock or Clock()
         self._wake = {code: asyncio.Event() for code in channels}
@@ -106,6 +112,7 @@ class Outbox:
         await self.requeue_unconfirmed(everything=self.db.is_sqlite)
         self._stopping = False
         self._tasks = [asyncio.create_task(self._run(code), name=f"outbox-{code}") for code in self.channels]
+        self._flusher = asyncio.create_task(self._flush_loop(), name="outbox-flush")
 
     async def stop(self) -> None:
         """Finish the sends in flight and record them; unsent rows stay queued for the next start."""
@@ -113,6 +120,7 @@ class Outbox:
         for event in self._wake.values():
             event.set()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._flusher
         await self._flush()
 
     async def requeue_unconfirmed(self, everything: bool) -> int:
@@ -154,7 +162,6 @@ class Outbox:
         waiting: list[tuple[float, int, Claimed]] = []  # rows whose chat must wait, by ready time
         inflight: set[asyncio.Task] = set()
         slots = asyncio.Semaphore(CONCURRENCY)
-        flusher = asyncio.create_task(self._flush_loop())
         try:
             while not self._stopping:
                 self._wake[code].clear()
@@ -180,8 +187,6 @@ class Outbox:
         finally:
             await asyncio.gather(*inflight, return_exceptions=True)
             await self._release([row for _, _, row in waiting])
-            flusher.cancel()
-            await self._flush()
 
     @staticmethod
     def _ready(waiting: list) -> list[Claimed]:
@@ -225,7 +230,7 @@ class Outbox:
             pacer.pause(wait)
             result |= {"status": "queued", "attempts": row.attempts, "not_before": now + timedelta(seconds=wait)}
         elif exc.failure is Failure.RETRYABLE and attempts < MAX_ATTEMPTS:
-            backoff = min(300.0, 2.0**attempts) * random.uniform(0.8, 1.2)
+            backoff = min(300.0, self.retry_base * 2.0 ** (attempts - 1)) * random.uniform(0.8, 1.2)
             result |= {"status": "queued", "not_before": now + timedelta(seconds=backoff)}
         elif exc.failure is Failure.CONFIG:
             log.error("channel %s is misconfigured (%s); pausing it", channel.code, exc.detail)
@@ -240,9 +245,12 @@ class Outbox:
         self._results.append(result)
 
     async def _flush_loop(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(0.05)
-            await self._flush()
+            try:
+                await self._flush()
+            except Exception:
+                log.exception("could not record delivery outcomes; will retry")
 
     async def _flush(self) -> None:
         """Write collected outcomes in one transaction."""
@@ -250,6 +258,13 @@ class Outbox:
         if not results and not gone:
             return
         self._results, self._gone = [], []
+        try:
+            await self._write(results, gone)
+        except BaseException:
+            self._results[:0], self._gone[:0] = results, gone  # keep them for the next flush
+            raise
+
+    async def _write(self, results: list[dict], gone: list[tuple[str, str]]) -> None:
         async with self.db.session() as session:
             for _keys, group in _group_by_keys(results).items():
                 await session.execute(update(Delivery), group)

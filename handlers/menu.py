@@ -4,12 +4,15 @@ from bot.core.context import Context
 from bot.core.router import Router
 from bot.i18n import N_
 
-# (payload, label): only features that exist; each flow's issue adds its entry here.
+STAFF = ("leader", "officer", "admin")
+OFFICERS = ("officer", "admin")
+
+# (payload, label, roles that see it — None for everyone): only features that exist.
 ENTRIES = [
-    ("menu:team", N_("👥 My team")),
-    ("menu:link", N_("🔗 Link another messenger")),
-    ("menu:language", N_("🌐 Language")),
-    ("menu:help", N_("❓ Help")),
+    ("menu:team", N_("👥 My team"), None),
+    ("menu:link", N_("🔗 Link another messenger"), None),
+    ("menu:language", N_("🌐 Language"), None),
+    ("menu:help", N_("❓ Help"), None),
 ]
 
 
@@ -21,7 +24,8 @@ async def show_menu(ctx: Context, intro: str | None = None) -> None:
         await ask_code(ctx, intro)
         return
     text = ctx.t("What would you like to do?")
-    buttons = [[ctx.button(payload, label)] for payload, label in ENTRIES]
+    buttons = [[ctx.button(payload, label)] for payload, label, roles in ENTRIES
+               if roles is None or ctx.member.role in roles]
     ctx.reply(f"{intro}\n\n{text}" if intro else text, buttons)
 
 

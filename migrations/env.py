@@ -1,16 +1,21 @@
 """Alembic environment: async engine, SQLModel metadata, batch mode on SQLite."""
 
 import asyncio
+import importlib
+import pkgutil
 
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-import bot.db.models  # noqa: F401  (registers the tables)
+import bot.db
 from bot.db.session import make_engine
 from bot.db.types import UtcDateTime
 
+# Every module in bot/db registers its tables on import.
+for module in pkgutil.iter_modules(bot.db.__path__):
+    importlib.import_module(f"bot.db.{module.name}")
 target_metadata = SQLModel.metadata
 
 

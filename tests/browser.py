@@ -9,10 +9,14 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
 
 CHROMIUM = Path(os.environ.get("CDSBOT_TEST_CHROMIUM", "/usr/bin/chromium"))
 ARGS = [
@@ -41,9 +45,9 @@ requires_chromium = pytest.mark.skipif(_missing() is not None, reason=_missing()
 
 
 @asynccontextmanager
-async def launch_browser() -> AsyncIterator["Browser"]:  # noqa: F821 - playwright is imported lazily
+async def launch_browser() -> AsyncIterator["Browser"]:
     """A headless Chromium, closed afterwards; never downloads a browser (the machine is offline)."""
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright  # lazily, so collection works without playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -55,7 +59,10 @@ async def launch_browser() -> AsyncIterator["Browser"]:  # noqa: F821 - playwrig
 
 @asynccontextmanager
 async def serve(app: web.Application) -> AsyncIterator[str]:
-    """Run an aiohttp app on a free 127.0.0.1 port and yield its base URL (no trailing slash)."""
+    """Run an aiohttp app on a free 127.0.0.1 port and yield its base URL (no trailing slash).
+
+    Close open WebSockets (e.g. `WebChannel.stop()`) before leaving the block, or shutdown waits for them.
+    """
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:

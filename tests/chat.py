@@ -24,6 +24,12 @@ class FakeChannel(Channel):
         self.code = code
         self.supports_buttons = supports_buttons
         self.limits = Limits(per_second=1000)
+        self.photos: dict[str, bytes] = {}
+
+    async def fetch_photo(self, reference: str) -> bytes:
+        if reference not in self.photos:
+            raise LookupError(f"no photo {reference!r} on the fake channel")
+        return self.photos[reference]
 
 
 class Harness:

@@ -60,15 +60,9 @@ def to_inbound(update: dict) -> Inbound | None:
 def _from_message(msg: dict, update_id: str) -> Inbound | None:
     """A member's message: text, photo, own contact, or another kind the core only acknowledges."""
     sender = msg.get("from") or {}
-    common = {
-        "channel": CODE,
-        "external_id": str(msg["chat"]["id"]),
-        "message_id": update_id,
-        "display_name": _name(sender),
-        "received_at": datetime.fromtimestamp(msg["date"], UTC),
-    }
+    common = _common(msg["chat"]["id"], update_id, sender, msg["date"])
     if "text" in msg:
-        return Inbound(**common, text=msg["text"])
+        return Inbound(**common, text=_plain_command(msg["text"]))
     if "photo" in msg:
         return Inbound(**common, photo=_largest(msg["photo"]), text=msg.get("caption"))
     if "contact" in msg:
@@ -82,7 +76,7 @@ def _from_callback(query: dict, update_id: str) -> Inbound:
     """A tapped inline button: the payload, in the chat whose message carried the button."""
     sender = query["from"]
     chat_id = ((query.get("message") or {}).get("chat") or {}).get("id", sender["id"])
-    return Inbound(CODE, str(chat_id), payload=query.get("data"), message_id=update_id, display_name=_name(sender))
+    return Inbound(**_common(chat_id, update_id, sender), payload=query.get("data"))
 
 
 def _from_member(change: dict, update_id: str) -> Inbound | None:
@@ -91,23 +85,24 @@ def _from_member(change: dict, update_id: str) -> Inbound | None:
     event = "blocked" if new in BLOCKING else "unblocked" if old in BLOCKING and new in ACTIVE else None
     if event is None:
         return None
-    return Inbound(
-        CODE,
-        str(change["chat"]["id"]),
-        message_id=update_id,
-        display_name=_name(change.get("from") or {}),
-        event=event,
-        received_at=datetime.fromtimestamp(change["date"], UTC),
-    )
+    return Inbound(**_common(change["chat"]["id"], update_id, change.get("from"), change["date"]), event=event)
 
 
 _CONVERTERS = {"message": _from_message, "callback_query": _from_callback, "my_chat_member": _from_member}
 
 
-def _name(user: dict) -> str | None:
-    """Sender's first and last name, as Telegram shows it."""
-    name = " ".join(part for part in (user.get("first_name"), user.get("last_name")) if part)
-    return name or None
+def _common(chat_id: int, update_id: str, user: dict | None, date: int | None = None) -> dict:
+    """Fields every Inbound has; the time is Telegram's when the update carries one (callbacks do not)."""
+    user = user or {}
+    name = " ".join(part for part in (user.get("first_name"), user.get("last_name")) if part) or None
+    common = {"channel": CODE, "external_id": str(chat_id), "message_id": update_id, "display_name": name}
+    return common | ({"received_at": datetime.fromtimestamp(date, UTC)} if date is not None else {})
+
+
+def _plain_command(text: str) -> str:
+    """'/menu@cds_bot x' → '/menu x': in groups commands name the bot (privacy mode sends only ours)."""
+    head, space, rest = text.partition(" ")
+    return head.split("@", 1)[0] + space + rest if head.startswith("/") else text
 
 
 def _largest(sizes: list[dict]) -> str:
@@ -117,7 +112,7 @@ def _largest(sizes: list[dict]) -> str:
 
 def _own_phone(contact: dict, sender: dict) -> str | None:
     """The phone only when the member shared their own card; clients omit the '+' sometimes."""
-    if contact.get("user_id") is None or contact.get("user_id") != sender.get("id"):
+    if not contact.get("user_id") or contact["user_id"] != sender.get("id"):
         return None
     phone = contact["phone_number"]
     return phone if phone.startswith("+") else f"+{phone}"

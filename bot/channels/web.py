@@ -68,7 +68,6 @@ class WebChannel(Channel):
             "photo": self._parse_photo,
         }
 
-    # --- wiring -----------------------------------------------------------------
 
     def setup_routes(self, app: web.Application) -> None:
         """Add the chat page, its assets, the WebSocket, uploads and media; `/` redirects to the page."""
@@ -91,7 +90,6 @@ class WebChannel(Channel):
         await asyncio.gather(*(ws.close(code=1001, message=b"server stopping") for ws in sockets))
         self._sockets.clear()
 
-    # --- outgoing ---------------------------------------------------------------
 
     async def send(self, external_id: str, message: Outbound) -> str | None:
         """Push a message to every open tab of the chat, or keep it for the chat's next connection."""
@@ -137,7 +135,6 @@ class WebChannel(Channel):
                 self._forget(chat, ws)
         return delivered
 
-    # --- incoming ---------------------------------------------------------------
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
         """One tab's socket: a hello naming the chat, then member messages."""
@@ -231,7 +228,6 @@ class WebChannel(Channel):
             if not group:
                 del self._sockets[chat]
 
-    # --- photos -----------------------------------------------------------------
 
     async def fetch_photo(self, reference: str) -> bytes:
         """The bytes of a photo a member uploaded; refs are bare random names, never paths."""
@@ -244,25 +240,17 @@ class WebChannel(Channel):
         if (request.content_length or 0) > MAX_UPLOAD + 64 * 1024:
             return _bad_upload("too large")
         try:
-            reader = await request.multipart()
-            part = await reader.next()
-            while part is not None and part.name != "photo":
-                part = await reader.next()
+            data = await _read_photo_field(request)
         except (ValueError, AssertionError, KeyError):
             return _bad_upload("expected multipart/form-data with a photo field")
-        if part is None or not hasattr(part, "read_chunk"):
-            return _bad_upload("missing photo")
-        data = bytearray()
-        while chunk := await part.read_chunk(256 * 1024):
-            data += chunk
-            if len(data) > MAX_UPLOAD:
-                return _bad_upload("too large")
-        ext = sniff_image(bytes(data[:16]))
+        if isinstance(data, str):
+            return _bad_upload(data)
+        ext = sniff_image(data[:16])
         if ext is None:
             return _bad_upload("not an image (JPEG, PNG, GIF or WebP)")
         ref = f"{secrets.token_urlsafe(18)}.{ext}"
         self.upload_dir.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread((self.upload_dir / ref).write_bytes, bytes(data))
+        await asyncio.to_thread((self.upload_dir / ref).write_bytes, data)
         return web.json_response({"ref": ref})
 
     async def _serve_media(self, request: web.Request) -> web.StreamResponse:
@@ -272,7 +260,6 @@ class WebChannel(Channel):
             raise web.HTTPNotFound()
         return web.FileResponse(path)
 
-    # --- page -------------------------------------------------------------------
 
     async def _root(self, request: web.Request) -> web.StreamResponse:
         """Send visitors of the bare address to the chat."""
@@ -297,6 +284,22 @@ def _load(raw: str) -> dict | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+async def _read_photo_field(request: web.Request) -> bytes | str:
+    """The `photo` field's bytes, read in chunks so an oversize file stops early; a str says what was wrong."""
+    reader = await request.multipart()
+    part = await reader.next()
+    while part is not None and part.name != "photo":
+        part = await reader.next()
+    if part is None or not hasattr(part, "read_chunk"):
+        return "missing photo"
+    data = bytearray()
+    while chunk := await part.read_chunk(256 * 1024):
+        data += chunk
+        if len(data) > MAX_UPLOAD:
+            return "too large"
+    return bytes(data)
 
 
 def _bad_upload(reason: str) -> web.Response:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 16:12:01.600215
+Create Date: 2026-11-23 16:16:12.984965
 """
 
 import sqlalchemy as sa

@@ -42,7 +42,7 @@ CASES = [
     ("my_chat_member_unblocked", {"external_id": "700000001", "event": "unblocked"}),
     ("sticker", {"external_id": "700000001"}),
     ("voice", {"external_id": "700000001"}),
-    ("group_text", {"external_id": "-1001234567890", "text": "/menu@cds_test_bot", "display_name": "Hùng"}),
+    ("group_text", {"external_id": "-1001234567890", "text": "/menu", "display_name": "Hùng"}),
     ("edited_message", None),
     ("channel_post", None),
     ("group_member_joined", None),  # service message

@@ -14,13 +14,14 @@ pytestmark = requires_chromium
 PHONE = {"viewport": {"width": 390, "height": 760}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
-def tiny_png() -> bytes:
-    """A valid 8×8 blue PNG, so the thumbnail really renders."""
+def small_png(width: int = 64, height: int = 40) -> bytes:
+    """A valid gradient PNG, so the thumbnail really renders."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    rows = b"".join(b"\x00" + b"\x0b\x5c\xab" * 8 for _ in range(8))
-    header = struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0)
+    rows = b"".join(b"\x00" + b"".join(bytes((x * 4, 120 + y * 3, 200)) for x in range(width)) for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
@@ -52,7 +53,7 @@ async def site(tmp_path):
     await channel.start(bot)
     async with serve(app) as url:
         yield url, bot
-    await channel.stop()
+        await channel.stop()  # close the sockets first, or the server waits for them on shutdown
 
 
 async def open_chat(browser, url: str):
@@ -83,7 +84,7 @@ async def test_member_types_taps_a_button_and_sends_a_photo(browser, site, tmp_p
     assert bot.received[-1].payload == "echo:yes"
 
     photo = tmp_path / "lop-hoc.png"
-    photo.write_bytes(tiny_png())
+    photo.write_bytes(small_png())
     await page.fill("#input", "Lớp học")
     await page.set_input_files("#photo", str(photo))
     await expect(page.locator(".bubble.me img")).to_have_count(1)
