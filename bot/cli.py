@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bot import cli_content, cli_zalo
 from bot.app import create_app, serve
 from bot.config import ConfigError, Settings, load_settings
 from bot.db.migrate import upgrade
@@ -219,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     i18n = commands.add_parser("i18n", help="translations").add_subparsers(dest="sub", required=True)
     i18n.add_parser("update", help="extract strings, update vi/en catalogs").set_defaults(func=cmd_i18n_update)
     i18n.add_parser("check", help="fail on missing or stale translations").set_defaults(func=cmd_i18n_check)
+    cli_content.add_commands(commands)
+    cli_zalo.add_commands(commands)
     return parser
 
 

@@ -5,6 +5,7 @@ A malformed value stops start-up with one line naming the variable.
 """
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
@@ -40,6 +41,23 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_paid_broadcast: bool = False
     report_window_days: int = 31
+    # Zalo Official Account (starts when the app id and a refresh token are set); see docs/zalo-api.md.
+    zalo_oa_app_id: str = ""
+    zalo_oa_app_secret: SecretStr | None = None
+    zalo_oa_oa_id: str = ""
+    zalo_oa_secret_key: SecretStr | None = None  # the OA secret key, for the webhook MAC
+    zalo_oa_mac_id: Literal["app_id", "oa_id"] = "app_id"  # which id and secret go into the MAC: sources
+    zalo_oa_mac_secret: Literal["oa_secret_key", "app_secret"] = "oa_secret_key"  # disagree, so both are
+    zalo_oa_mac_timestamp: Literal["body", "header"] = "body"  # configurable until checked on a live OA
+    zalo_oa_access_token: SecretStr | None = None  # seeds the token table once; later ones live in the db
+    zalo_oa_refresh_token: SecretStr | None = None
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
+    # Zalo Bot Platform (starts when the token is set); long polling unless a webhook URL is set.
+    zalo_bot_token: SecretStr | None = None
+    zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_bot_webhook_url: str = ""
+    zalo_bot_webhook_secret: SecretStr | None = None
     log_level: str = "INFO"
 
     @field_validator("database_url")
@@ -72,6 +90,18 @@ class Settings(BaseSettings):
         if value not in SUPPORTED_LOCALES:
             raise ValueError(f"locale {value!r} is not one of {', '.join(SUPPORTED_LOCALES)}")
         return value
+
+    @field_validator("zalo_bot_webhook_secret")
+    @classmethod
+    def _zalo_bot_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not 8 <= len(value.get_secret_value()) <= 256:
+            raise ValueError("must be 8 to 256 characters (Zalo's limit)")
+        return value
+
+    @property
+    def zalo_oa_configured(self) -> bool:
+        """The OA channel needs the app id and secret and a token to start from (or tokens in the db)."""
+        return bool(self.zalo_oa_app_id and self.zalo_oa_app_secret)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -21,7 +21,7 @@ from babel.numbers import format_decimal
 LOCALES_DIR = Path(__file__).resolve().parents[1] / "content" / "locales"
 LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"
-DATE_FORMATS = {"vi": "dd/MM/yyyy", "en": "dd/MM/yyyy"}
+DATE_FORMATS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 

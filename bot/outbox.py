@@ -7,6 +7,11 @@ throttled → wait `retry_after`; retryable → back off; gone → unreachable;
 permanent → failed; config → pause the channel. After a crash, rows that
 were claimed but not confirmed go back to the queue, so at most the
 messages in flight at the moment of the crash are sent twice.
+
+Only `queued` rows are claimed, so a broadcast is paused or cancelled by
+moving its rows to `paused` / `cancelled`. A row handed back to the queue
+(retry, throttle, release) is written only while it is still `sending`, so
+such a move made meanwhile wins; a send that happened is always recorded.
 """
 
 import asyncio
@@ -17,7 +22,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from bot.channels.base import Channel, Failure, SendError
 from bot.clock import Clock
@@ -32,6 +37,7 @@ MAX_ATTEMPTS = 8
 CONFIG_PAUSE_S = 60.0
 LEASE = timedelta(minutes=2)
 CONCURRENCY = 64
+MAX_BATCH = 500
 MAX_WAITING = 5_000
 
 
@@ -158,7 +164,7 @@ class Outbox:
 
     async def _run(self, code: str) -> None:
         channel, pacer = self.channels[code], Pacer(self.channels[code])
-        batch = max(1, int(channel.limits.per_second / 2))
+        batch = max(1, min(MAX_BATCH, int(channel.limits.per_second / 2)))
         waiting: list[tuple[float, int, Claimed]] = []  # rows whose chat must wait, by ready time
         inflight: set[asyncio.Task] = set()
         slots = asyncio.Semaphore(CONCURRENCY)
@@ -266,8 +272,9 @@ class Outbox:
 
     async def _write(self, results: list[dict], gone: list[tuple[str, str]]) -> None:
         async with self.db.session() as session:
-            for _keys, group in _group_by_keys(results).items():
-                await session.execute(update(Delivery), group)
+            for group in _group_by_keys(results).values():
+                params = [{"row_id": item["id"], **{k: v for k, v in item.items() if k != "id"}} for item in group]
+                await session.execute(_update_by_id(requeue=group[0]["status"] == "queued"), params)
             for code, external_id in gone:
                 await session.execute(
                     update(ChannelAccount)
@@ -278,8 +285,15 @@ class Outbox:
 
 
 def _group_by_keys(results: list[dict]) -> dict[tuple, list[dict]]:
-    """Bulk UPDATE by primary key needs the same keys in every dict of one call."""
+    """One executemany needs the same keys (and the same kind of outcome) in every dict."""
     groups: dict[tuple, list[dict]] = {}
     for item in results:
-        groups.setdefault(tuple(sorted(item)), []).append(item)
+        groups.setdefault((*sorted(item), item["status"] == "queued"), []).append(item)
     return groups
+
+
+def _update_by_id(requeue: bool):
+    """UPDATE … SET <the dict's columns> WHERE id = :row_id; back to the queue only while still `sending`."""
+    table = Delivery.__table__
+    query = update(table).where(table.c.id == bindparam("row_id"))
+    return query.where(table.c.status == "sending") if requeue else query

@@ -1,9 +1,9 @@
 """The conversation, written once for every channel: each module registers one flow."""
 
 from bot.core.router import Router
-from handlers import help, language, link, menu, register, team
+from handlers import guides, help, language, link, menu, register, team
 
-FLOWS = (menu, register, link, language, help, team)
+FLOWS = (menu, register, link, language, help, team, guides)
 
 
 def build_router() -> Router:

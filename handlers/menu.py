@@ -9,6 +9,7 @@ OFFICERS = ("officer", "admin")
 
 # (payload, label, roles that see it — None for everyone): only features that exist.
 ENTRIES = [
+    ("menu:guides", N_("📚 Guides"), None),
     ("menu:team", N_("👥 My team"), None),
     ("menu:link", N_("🔗 Link another messenger"), None),
     ("menu:language", N_("🌐 Language"), None),
@@ -51,6 +52,10 @@ async def on_unknown(ctx: Context) -> None:
     elif not ctx.text:
         hint = ctx.t("I can only read text and button taps here.")
     else:
+        from handlers.guides import search_reply
+
+        if await search_reply(ctx, ctx.text):
+            return
         hint = ctx.t("Sorry, I did not understand. Choose from the menu, or type “menu” at any time.")
     ctx.finish()
     await show_menu(ctx, hint)
@@ -59,7 +64,7 @@ async def on_unknown(ctx: Context) -> None:
 def register(router: Router) -> None:
     router.command("menu")(on_menu)
     router.payload("menu:main")(on_menu)
-    router.keyword("menu", "trang chu", "bat dau lai")(on_menu)
+    router.keyword("menu", "trang chu", "danh muc", anywhere=True)(on_menu)
     router.command("cancel", "huy")(on_cancel)
     router.cancel(on_cancel)
     router.fallback(on_unknown)

@@ -89,6 +89,14 @@ class Chat:
     def text(self) -> str:
         return "\n---\n".join(m.text for m in self.last)
 
+    def number_of(self, label: str) -> str:
+        """The number shown before an option containing `label` (channels without buttons)."""
+        for line in self.text.splitlines():
+            number, _, rest = line.partition(". ")
+            if number.isdigit() and label in rest:
+                return number
+        raise AssertionError(f"no numbered option {label!r} in {self.text!r}")
+
     @property
     def payloads(self) -> list[str]:
         return [b.payload for m in self.last for b in m.all_buttons()]

@@ -128,3 +128,15 @@ def test_bad_setting_exits_2_with_one_line(tmp_path, variable, value):
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
     assert not (tmp_path / "var").exists(), "nothing was created"
+
+
+def test_content_check_passes_on_shipped_content_and_names_broken_files(tmp_path):
+    ok = cdsbot(tmp_path, "content", "check")
+    assert ok.returncode == 0, ok.stderr
+    fixtures = ROOT / "tests" / "services" / "testdata" / "content"
+    for broken in ("long-step", "missing-english", "campaign-placeholder"):
+        result = cdsbot(tmp_path, "content", "check", "--root", str(fixtures / broken))
+        assert result.returncode == 2, broken
+        assert str(fixtures / broken) in result.stderr and "Traceback" not in result.stderr
+    stats = json.loads(cdsbot(tmp_path, "content", "stats", "--json").stdout)
+    assert stats["by_lang"]["vi"] >= 15 and stats["by_lang"]["en"] >= 15

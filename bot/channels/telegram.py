@@ -259,16 +259,18 @@ class TelegramChannel(Channel):
         await self._bot.set_my_commands([tg.BotCommand(name, en) for name, _, en in COMMANDS], language_code="en")
 
     def _markup(self, message: Outbound) -> tg.InlineKeyboardMarkup | tg.ReplyKeyboardMarkup | None:
-        """Inline buttons win; else a one-time 'share my phone' keyboard; else nothing."""
+        """A contact request becomes a one-time reply keyboard (other buttons become its text keys,
+        which the core maps back to their payloads); otherwise inline buttons, or nothing."""
+        if message.request_contact:
+            rows = [[tg.KeyboardButton(message.request_contact, request_contact=True)]]
+            rows += [[tg.KeyboardButton(b.label) for b in row] for row in message.buttons]
+            return tg.ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
         if message.buttons:
             for button in message.all_buttons():
                 if len(button.payload.encode()) > CALLBACK_DATA_LIMIT:
                     raise SendError(Failure.PERMANENT, f"button payload over 64 bytes: {button.payload[:20]}…")
             rows = [[tg.InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in message.buttons]
             return tg.InlineKeyboardMarkup(rows)
-        if message.request_contact:
-            button = tg.KeyboardButton(message.request_contact, request_contact=True)
-            return tg.ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
         return None
 
     async def _send_texts(self, chat_id: str, text: str, markup) -> str:

@@ -68,7 +68,6 @@ class WebChannel(Channel):
             "photo": self._parse_photo,
         }
 
-
     def setup_routes(self, app: web.Application) -> None:
         """Add the chat page, its assets, the WebSocket, uploads and media; `/` redirects to the page."""
         app.router.add_get("/", self._root)
@@ -89,7 +88,6 @@ class WebChannel(Channel):
         sockets = [ws for group in self._sockets.values() for ws in group]
         await asyncio.gather(*(ws.close(code=1001, message=b"server stopping") for ws in sockets))
         self._sockets.clear()
-
 
     async def send(self, external_id: str, message: Outbound) -> str | None:
         """Push a message to every open tab of the chat, or keep it for the chat's next connection."""
@@ -134,7 +132,6 @@ class WebChannel(Channel):
             except (ConnectionError, RuntimeError):
                 self._forget(chat, ws)
         return delivered
-
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
         """One tab's socket: a hello naming the chat, then member messages."""
@@ -228,7 +225,6 @@ class WebChannel(Channel):
             if not group:
                 del self._sockets[chat]
 
-
     async def fetch_photo(self, reference: str) -> bytes:
         """The bytes of a photo a member uploaded; refs are bare random names, never paths."""
         if not UPLOAD_REF.fullmatch(reference):
@@ -259,7 +255,6 @@ class WebChannel(Channel):
         if path is None or not path.is_file():
             raise web.HTTPNotFound()
         return web.FileResponse(path)
-
 
     async def _root(self, request: web.Request) -> web.StreamResponse:
         """Send visitors of the bare address to the chat."""

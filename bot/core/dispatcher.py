@@ -21,6 +21,7 @@ from bot.core.router import Router
 from bot.db.models import ChannelAccount, Conversation, InboundSeen, Member
 from bot.db.session import Database
 from bot.outbox import REPLY, Outbox
+from bot.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -133,11 +134,13 @@ class Core:
 
     @staticmethod
     def _numbered_choice(ctx: Context) -> str | None:
-        """On channels without buttons, a typed number picks one of the numbered options shown last."""
-        options = ctx.data.get("_options") or {}
+        """A typed button label, or (on channels without buttons) its number, picks that option."""
+        labels = ctx.data.get("_labels") or {}
+        if fold(ctx.text) in labels:
+            return labels[fold(ctx.text)]
         if ctx.state in ctx.core.router.numeric_states:
             return None
-        return options.get(ctx.text)
+        return (ctx.data.get("_options") or {}).get(ctx.text)
 
     async def _event(self, ctx: Context) -> bool:
         """Platform events (blocked / unblocked) change reachability and need no answer."""
@@ -152,13 +155,14 @@ class Core:
         """Store the conversation (version-checked) and queue replies and notices."""
         now, channel = self.clock.now(), self.channels.get(ctx.inbound.channel)
         options: dict[str, str] = {}
+        labels = {fold(b.label): b.payload for m in ctx.replies for b in m.all_buttons()}
         for message in ctx.replies:
             if channel is not None and not channel.supports_buttons and message.buttons:
                 message, options = numbered(message)
             member_id = ctx.member.id if ctx.member else None
             Outbox.enqueue(ctx.session, ctx.inbound.channel, ctx.inbound.external_id, message,
                            member_id=member_id, priority=REPLY, now=now)
-        ctx.data["_options"] = options
+        ctx.data["_options"], ctx.data["_labels"] = options, labels
         for member_id, message in ctx.notices:
             await self.enqueue_for_member(ctx.session, member_id, message, priority=REPLY)
         conv = ctx.conversation

@@ -25,6 +25,7 @@ class Router:
         self.states: dict[str, Handler] = {}
         self.numeric_states: set[str] = set()
         self.keywords: dict[str, Handler] = {}
+        self.anywhere: dict[str, Handler] = {}
         self.cancel_handler: Handler | None = None
         self.fallback_handler: Handler | None = None
 
@@ -42,9 +43,12 @@ class Router:
             self.numeric_states.add(name)
         return self._register(self.states, [name])
 
-    def keyword(self, *words: str):
-        """Typed words (matched without diacritics), e.g. "huong dan" for the guides menu."""
-        return self._register(self.keywords, [fold(w) for w in words])
+    def keyword(self, *words: str, anywhere: bool = False):
+        """Typed words (matched without diacritics), e.g. "huong dan" for the guides menu.
+
+        `anywhere` words (like "menu") work even in the middle of a flow.
+        """
+        return self._register(self.anywhere if anywhere else self.keywords, [fold(w) for w in words])
 
     def cancel(self, handler: Handler) -> Handler:
         self.cancel_handler = handler
@@ -64,11 +68,13 @@ class Router:
         return decorator
 
     def resolve(self, ctx: "Context") -> Handler:
-        """Cancel words, then button payloads, commands, the conversation's state, keywords, fallback."""
+        """Cancel and anywhere words, then button payloads, commands, the conversation's state, keywords, fallback."""
         text = (ctx.inbound.text or "").strip()
         folded = fold(text)
         if folded in CANCEL_WORDS and self.cancel_handler:
             return self.cancel_handler
+        if folded in self.anywhere:
+            return self.anywhere[folded]
         if ctx.payload:
             handler = self._by_payload(ctx.payload)
             if handler:
@@ -84,7 +90,12 @@ class Router:
         return self.fallback_handler
 
     def _by_payload(self, payload: str) -> Handler | None:
+        """The exact payload's handler, else the longest registered prefix ("guides:cat:" before "guides:")."""
         if payload in self.payloads:
             return self.payloads[payload]
-        prefix = payload.split(":", 1)[0] + ":"
-        return self.payloads.get(prefix)
+        parts = payload.split(":")
+        for end in range(len(parts) - 1, 0, -1):
+            handler = self.payloads.get(":".join(parts[:end]) + ":")
+            if handler is not None:
+                return handler
+        return None

@@ -109,9 +109,14 @@ class Delivery(SQLModel, table=True):
     """One outgoing message; the outbox sends rows by priority and records the outcome."""
 
     __tablename__ = "delivery"
-    __table_args__ = (Index("ix_delivery_queue", "channel", "status", "priority", "id"),)
+    __table_args__ = (
+        Index("ix_delivery_queue", "channel", "status", "priority", "id"),
+        # A broadcast reaches a member once per channel; replies (NULL broadcast_id) are not constrained.
+        UniqueConstraint("broadcast_id", "member_id", "channel", name="uq_delivery_broadcast"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id")
     channel: str = Field(max_length=16)
     external_id: str = Field(max_length=64)
     member_id: int | None = Field(default=None, foreign_key="member.id", index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 16:16:12.984965
+Create Date: 2026-11-23 16:20:43.759486
 """
 
 import sqlalchemy as sa
@@ -63,6 +63,47 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_org_unit_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_org_unit_path', ['path'], unique=False, postgresql_ops={'path': 'text_pattern_ops'})
 
+    op.create_table('photo',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('path', sa.String(length=200), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('dhash', sa.BigInteger(), nullable=False),
+    sa.Column('taken_at', bot.db.types.UtcDateTime(), nullable=True),
+    sa.Column('latitude', sa.Float(), nullable=True),
+    sa.Column('longitude', sa.Float(), nullable=True),
+    sa.Column('created_at', bot.db.types.UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('sha256')
+    )
+    op.create_table('zalo_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_key', sa.String(length=160), nullable=False),
+    sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('received_at', bot.db.types.UtcDateTime(), nullable=False),
+    sa.Column('processed_at', bot.db.types.UtcDateTime(), nullable=True),
+    sa.Column('error', sa.String(length=300), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('event_key')
+    )
+    with op.batch_alter_table('zalo_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_zalo_event_processed_at'), ['processed_at'], unique=False)
+
+    op.create_table('zalo_oa_user',
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('last_interaction_at', bot.db.types.UtcDateTime(), nullable=True),
+    sa.Column('following', sa.Boolean(), nullable=True),
+    sa.PrimaryKeyConstraint('user_id')
+    )
+    op.create_table('zalo_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('access_token', sa.String(), nullable=False),
+    sa.Column('refresh_token', sa.String(), nullable=False),
+    sa.Column('expires_at', bot.db.types.UtcDateTime(), nullable=False),
+    sa.Column('updated_at', bot.db.types.UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('team',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -90,6 +131,21 @@ def upgrade() -> None:
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_member_team_id'), ['team_id'], unique=False)
 
+    op.create_table('broadcast',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('text_vi', sa.String(length=4096), nullable=False),
+    sa.Column('text_en', sa.String(length=4096), nullable=True),
+    sa.Column('photo', sa.String(length=400), nullable=True),
+    sa.Column('ack', sa.Boolean(), nullable=False),
+    sa.Column('guide_id', sa.String(length=64), nullable=True),
+    sa.Column('audience', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', bot.db.types.UtcDateTime(), nullable=False),
+    sa.Column('started_at', bot.db.types.UtcDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['member.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('channel_account',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
@@ -104,8 +160,78 @@ def upgrade() -> None:
     with op.batch_alter_table('channel_account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_channel_account_member_id'), ['member_id'], unique=False)
 
+    op.create_table('guide_view',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('guide_id', sa.String(length=64), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('opened_at', bot.db.types.UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('guide_view', schema=None) as batch_op:
+        batch_op.create_index('ix_guide_view_guide', ['guide_id', 'opened_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_guide_view_member_id'), ['member_id'], unique=False)
+
+    op.create_table('link_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=8), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('expires_at', bot.db.types.UtcDateTime(), nullable=False),
+    sa.Column('used', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
+    op.create_table('report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('unit_path', sa.String(length=400), nullable=False),
+    sa.Column('type_id', sa.String(length=32), nullable=False),
+    sa.Column('activity_date', sa.Date(), nullable=False),
+    sa.Column('counts', sa.JSON(), nullable=False),
+    sa.Column('people', sa.Integer(), nullable=True),
+    sa.Column('note', sa.String(length=500), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('return_reason', sa.String(length=300), nullable=True),
+    sa.Column('filed_by_member_id', sa.Integer(), nullable=False),
+    sa.Column('proxy_for_member_id', sa.Integer(), nullable=True),
+    sa.Column('proxy_name', sa.String(length=80), nullable=True),
+    sa.Column('duplicate_photo', sa.Boolean(), nullable=False),
+    sa.Column('draft_key', sa.String(length=96), nullable=False),
+    sa.Column('created_at', bot.db.types.UtcDateTime(), nullable=False),
+    sa.Column('reviewed_at', bot.db.types.UtcDateTime(), nullable=True),
+    sa.Column('reviewed_by_member_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['filed_by_member_id'], ['member.id'], ),
+    sa.ForeignKeyConstraint(['proxy_for_member_id'], ['member.id'], ),
+    sa.ForeignKeyConstraint(['reviewed_by_member_id'], ['member.id'], ),
+    sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('draft_key')
+    )
+    with op.batch_alter_table('report', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_filed_by_member_id'), ['filed_by_member_id'], unique=False)
+        batch_op.create_index('ix_report_rollup', ['activity_date', 'unit_path', 'status', 'type_id', 'people'], unique=False, postgresql_ops={'unit_path': 'text_pattern_ops'})
+        batch_op.create_index('ix_report_team_date', ['team_id', 'activity_date'], unique=False)
+
+    op.create_table('broadcast_ack',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('broadcast_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('answer', sa.String(length=8), nullable=False),
+    sa.Column('at', bot.db.types.UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['broadcast_id'], ['broadcast.id'], ),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('broadcast_id', 'member_id', name='uq_broadcast_ack')
+    )
+    with op.batch_alter_table('broadcast_ack', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_broadcast_ack_broadcast_id'), ['broadcast_id'], unique=False)
+
     op.create_table('delivery',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('broadcast_id', sa.Integer(), nullable=True),
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('external_id', sa.String(length=64), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=True),
@@ -119,43 +245,77 @@ def upgrade() -> None:
     sa.Column('platform_message_id', sa.String(length=64), nullable=True),
     sa.Column('created_at', bot.db.types.UtcDateTime(), nullable=False),
     sa.Column('sent_at', bot.db.types.UtcDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['broadcast_id'], ['broadcast.id'], ),
     sa.ForeignKeyConstraint(['member_id'], ['member.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('broadcast_id', 'member_id', 'channel', name='uq_delivery_broadcast')
     )
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_delivery_member_id'), ['member_id'], unique=False)
         batch_op.create_index('ix_delivery_queue', ['channel', 'status', 'priority', 'id'], unique=False)
 
-    op.create_table('link_code',
+    op.create_table('report_photo',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('code', sa.String(length=8), nullable=False),
-    sa.Column('member_id', sa.Integer(), nullable=False),
-    sa.Column('expires_at', bot.db.types.UtcDateTime(), nullable=False),
-    sa.Column('used', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['member_id'], ['member.id'], ),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('photo_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['photo_id'], ['photo.id'], ),
+    sa.ForeignKeyConstraint(['report_id'], ['report.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('code')
+    sa.UniqueConstraint('report_id', 'photo_id', name='uq_report_photo')
     )
+    with op.batch_alter_table('report_photo', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_photo_photo_id'), ['photo_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_photo_report_id'), ['report_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    op.drop_table('link_code')
+    with op.batch_alter_table('report_photo', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_photo_report_id'))
+        batch_op.drop_index(batch_op.f('ix_report_photo_photo_id'))
+
+    op.drop_table('report_photo')
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.drop_index('ix_delivery_queue')
         batch_op.drop_index(batch_op.f('ix_delivery_member_id'))
 
     op.drop_table('delivery')
+    with op.batch_alter_table('broadcast_ack', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_broadcast_ack_broadcast_id'))
+
+    op.drop_table('broadcast_ack')
+    with op.batch_alter_table('report', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_team_date')
+        batch_op.drop_index('ix_report_rollup', postgresql_ops={'unit_path': 'text_pattern_ops'})
+        batch_op.drop_index(batch_op.f('ix_report_filed_by_member_id'))
+
+    op.drop_table('report')
+    op.drop_table('link_code')
+    with op.batch_alter_table('guide_view', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_guide_view_member_id'))
+        batch_op.drop_index('ix_guide_view_guide')
+
+    op.drop_table('guide_view')
     with op.batch_alter_table('channel_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_channel_account_member_id'))
 
     op.drop_table('channel_account')
+    op.drop_table('broadcast')
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_member_team_id'))
 
     op.drop_table('member')
     op.drop_table('team')
+    op.drop_table('zalo_token')
+    op.drop_table('zalo_oa_user')
+    with op.batch_alter_table('zalo_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_zalo_event_processed_at'))
+
+    op.drop_table('zalo_event')
+    op.drop_table('photo')
     with op.batch_alter_table('org_unit', schema=None) as batch_op:
         batch_op.drop_index('ix_org_unit_path', postgresql_ops={'path': 'text_pattern_ops'})
         batch_op.drop_index(batch_op.f('ix_org_unit_parent_id'))

@@ -172,12 +172,13 @@ async def test_language_switch_persists(harness):
 async def test_numbered_options_on_a_channel_without_buttons(harness):
     chat = await register(harness, "111", channel="plain")
     assert chat.last[-1].buttons == []
-    assert "1. 👥 Tổ của tôi" in chat.text and "3. 🌐 Ngôn ngữ" in chat.text
-    await chat.send("1")
+    team, language = chat.number_of("Tổ của tôi"), chat.number_of("Ngôn ngữ")
+    assert f"{team}. 👥 Tổ của tôi" in chat.text
+    await chat.send(team)
     assert "Tổ CNSCĐ Thôn 3" in chat.text and "1. 🏠 Danh mục" in chat.text
-    await chat.send("3")  # only the options shown last count
+    await chat.send(language)  # only the options shown last count
     assert "chưa hiểu" in chat.text
-    await chat.send("3")
+    await chat.send(chat.number_of("Ngôn ngữ"))
     assert "1. 🇻🇳 Tiếng Việt" in chat.text
     await chat.send("2")
     assert "Language set to English." in chat.text

@@ -104,9 +104,11 @@ async def test_request_contact_keyboard(channel, api):
     }
 
 
-async def test_inline_buttons_win_over_contact_request(channel, api):
+async def test_contact_request_carries_the_other_buttons_as_keys(channel, api):
     await channel.send(MEMBER, Outbound("x", [[Button("a", "A")]], request_contact="Share"))
-    assert "inline_keyboard" in api.calls[0].params["reply_markup"]
+    markup = api.calls[0].params["reply_markup"]
+    assert markup["keyboard"] == [[{"text": "Share", "request_contact": True}], [{"text": "A"}]]
+    assert markup["one_time_keyboard"] is True
 
 
 async def test_long_text_is_split_with_buttons_on_the_last_piece(channel, api):

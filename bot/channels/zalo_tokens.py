@@ -1,0 +1,111 @@
+"""The Zalo OA token pair: read from the database, refreshed before it expires, stored before it is used.
+
+Zalo's access token lives 25 hours; each refresh token works exactly once. So
+the pair returned by a refresh is committed to the database *before* the new
+access token is used: a crash in between must not leave us holding only a dead
+refresh token (that would need an OA admin to re-consent in a browser).
+"""
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+import aiohttp
+
+from bot.channels.base import Failure, SendError
+from bot.clock import Clock
+from bot.db.session import Database
+from bot.db.zalo import ZaloToken
+
+log = logging.getLogger(__name__)
+
+REFRESH_MARGIN = timedelta(hours=1)  # refresh when less than this is left
+DEFAULT_LIFETIME = 90_000  # seconds (25 h), what Zalo gives and what we assume for configured tokens
+
+
+class ZaloTokens:
+    """Hands out a valid access token; one refresh at a time, shared by all concurrent sends."""
+
+    def __init__(self, db: Database, app_id: str, app_secret: str, oauth_url: str = "https://oauth.zaloapp.com",
+                 access_token: str = "", refresh_token: str = "", clock: Clock | None = None):
+        self.db = db
+        self.app_id = app_id
+        self._secret = app_secret
+        self.oauth_url = oauth_url.rstrip("/")
+        self._initial = (access_token, refresh_token)
+        self.clock = clock or Clock()
+        self._row: ZaloToken | None = None
+        self._lock = asyncio.Lock()
+        self.refreshes = 0  # successful refreshes by this process (for logs and tests)
+
+    async def access_token(self, http: aiohttp.ClientSession) -> str:
+        """A token with at least an hour left, refreshing first if needed."""
+        row = self._row
+        if row is None or self._expiring(row):
+            async with self._lock:
+                row = await self._load()
+                if self._expiring(row):
+                    row = await self._refresh(http, row)
+        return row.access_token
+
+    async def refresh_after_rejection(self, http: aiohttp.ClientSession, rejected: str) -> str:
+        """Zalo said `rejected` is invalid or expired: refresh, unless someone already replaced it."""
+        async with self._lock:
+            row = await self._load()
+            if row.access_token == rejected:
+                row = await self._refresh(http, row)
+        return row.access_token
+
+    async def store(self, access_token: str, refresh_token: str, expires_in: int = DEFAULT_LIFETIME) -> None:
+        """Commit a token pair (the CLI's set-tokens, and every refresh)."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            row = await session.get(ZaloToken, 1) or ZaloToken(id=1)
+            row.access_token, row.refresh_token = access_token, refresh_token
+            row.expires_at, row.updated_at = now + timedelta(seconds=expires_in), now
+            session.add(row)
+            await session.commit()
+        self._remember(row)
+
+    def _remember(self, row: ZaloToken) -> None:
+        """Start using a stored pair in this process."""
+        self._row = row
+
+    def _expiring(self, row: ZaloToken | None) -> bool:
+        return row is None or row.expires_at - self.clock.now() < REFRESH_MARGIN
+
+    async def _load(self) -> ZaloToken:
+        """The stored pair (another process or the CLI may have replaced it); configured tokens seed an empty table."""
+        async with self.db.session() as session:
+            row = await session.get(ZaloToken, 1)
+        if row is None:
+            access, refresh = self._initial
+            if not refresh:
+                raise SendError(Failure.CONFIG, "no Zalo OA tokens: run `cdsbot zalo-oa set-tokens`")
+            await self.store(access, refresh, DEFAULT_LIFETIME if access else 0)
+            return self._row
+        self._remember(row)
+        return row
+
+    async def _refresh(self, http: aiohttp.ClientSession, row: ZaloToken) -> ZaloToken:
+        """Trade the refresh token for a new pair and commit it before anyone uses the new access token."""
+        form = {"refresh_token": row.refresh_token, "app_id": self.app_id, "grant_type": "refresh_token"}
+        try:
+            async with http.post(f"{self.oauth_url}/v4/oa/access_token", data=form,
+                                 headers={"secret_key": self._secret}) as response:
+                reply = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise SendError(Failure.RETRYABLE, f"token refresh failed: {type(exc).__name__}") from None
+        if not isinstance(reply, dict) or not reply.get("access_token") or not reply.get("refresh_token"):
+            error = reply.get("error") if isinstance(reply, dict) else None
+            log.error("zalo_oa token refresh refused (error %s); an OA admin may need to re-authorise", error)
+            raise SendError(Failure.CONFIG, f"token refresh refused: {error}")
+        lifetime = int(reply.get("expires_in") or DEFAULT_LIFETIME)  # Zalo sends it as a string
+        await self.store(reply["access_token"], reply["refresh_token"], lifetime)
+        self.refreshes += 1
+        log.info("zalo_oa access token refreshed; valid until %s", self._row.expires_at.isoformat())
+        return self._row
+
+    @property
+    def expires_at(self) -> datetime | None:
+        return self._row.expires_at if self._row else None

@@ -1,0 +1,298 @@
+"""Broadcasts: choose an audience in the tree, preview it, expand it into outbox rows, steer and report.
+
+Expansion is one `INSERT … SELECT` over member ⨝ channel_account ⨝ team ⨝
+org_unit with the payload picked per row by the member's locale, and
+`ON CONFLICT DO NOTHING` on (broadcast, member, channel): a double click, a
+retry or a crash mid-way never queues anything twice. Pause, resume and
+cancel only move delivery statuses; the outbox claims nothing but `queued`.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import JSON, and_, case, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels.base import Channel
+from bot.core.messages import Button, Outbound
+from bot.db.broadcasts import Broadcast, BroadcastAck
+from bot.db.models import ROLES, UNIT_KINDS, ChannelAccount, Delivery, Member, OrgUnit, Team
+from bot.db.types import UtcDateTime
+from bot.i18n import LOCALES, N_, Translator
+from bot.outbox import BULK
+from bot.services.org import in_subtree
+
+# Messages per second when the channel is not running in this process (e.g. the CLI previews).
+DEFAULT_RATES = {"telegram": 30.0, "web": 1000.0, "zalo_oa": 20.0, "zalo_bot": 10.0}
+FALLBACK_RATE = 10.0
+PAID_TELEGRAM_RATE = 1000.0
+SENDERS = ("officer", "admin")
+UNSENT = ("queued", "sending", "paused")
+OPEN_GUIDE, RECEIVED, NEED_HELP = N_("📖 Open the guide"), N_("✅ Received"), N_("❓ I need help")
+
+
+class NotAllowed(PermissionError):
+    """The sender may not do this: not an officer/admin, or the audience reaches outside their subtree."""
+
+
+class BadAudience(ValueError):
+    """An audience names an unknown unit, level, role or language."""
+
+
+@dataclass
+class Audience:
+    """Who gets a broadcast; empty lists mean no restriction (inside the sender's subtree)."""
+
+    units: list[str] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    langs: list[str] = field(default_factory=list)
+    scope: str | None = None  # the sender's subtree (unit code); None = the whole tree
+
+    def to_dict(self) -> dict:
+        return {"units": self.units, "levels": self.levels, "roles": self.roles, "langs": self.langs,
+                "scope": self.scope}
+
+
+@dataclass
+class Preview:
+    """What a broadcast would do: members, deliveries per channel, seconds per channel at its rate."""
+
+    members: int
+    deliveries: dict[str, int]
+    seconds: dict[str, float]
+
+    @property
+    def total_seconds(self) -> float:
+        """Channels send in parallel, so the slowest one sets the time."""
+        return max(self.seconds.values(), default=0.0)
+
+
+async def scope_of(session: AsyncSession, sender: Member | None) -> OrgUnit | None:
+    """The subtree a sender may address: an officer's own unit, everything for an admin (or the CLI)."""
+    if sender is None or sender.role == "admin":
+        return None
+    if sender.role != "officer":
+        raise NotAllowed("only officers and admins send broadcasts")
+    team = await session.get(Team, sender.team_id)
+    return await session.get(OrgUnit, team.unit_id)
+
+
+async def resolve(session: AsyncSession, audience: Audience, scope: OrgUnit | None) -> Audience:
+    """Check an audience against the sender's scope; returns it with the scope recorded."""
+    for values, allowed, what in ((audience.levels, UNIT_KINDS, "level"), (audience.roles, ROLES, "role"),
+                                  (audience.langs, LOCALES, "language")):
+        unknown = sorted(set(values) - set(allowed))
+        if unknown:
+            raise BadAudience(f"unknown {what}: {', '.join(unknown)}")
+    units = await _units(session, audience.units)
+    if scope is not None and any(not u.path.startswith(scope.path) for u in units):
+        raise NotAllowed("the audience reaches outside your part of the tree")
+    return Audience(list(audience.units), list(audience.levels), list(audience.roles), list(audience.langs),
+                    scope.code if scope is not None else None)
+
+
+async def _units(session: AsyncSession, codes: list[str]) -> list[OrgUnit]:
+    found = {u.code: u for u in (await session.execute(select(OrgUnit).where(OrgUnit.code.in_(codes)))).scalars()}
+    missing = [code for code in codes if code not in found]
+    if missing:
+        raise BadAudience(f"no unit with code {', '.join(missing)}")
+    return [found[code] for code in codes]
+
+
+async def _where(session: AsyncSession, audience: Audience) -> list:
+    """Filters on member ⨝ channel_account ⨝ team ⨝ org_unit for a resolved audience."""
+    where = [~Member.opted_out, ~ChannelAccount.unreachable]
+    if audience.scope is not None:
+        [scope] = await _units(session, [audience.scope])
+        where.append(in_subtree(scope))
+    if audience.units:
+        where.append(or_(*(in_subtree(u) for u in await _units(session, audience.units))))
+    for column, values in ((OrgUnit.kind, audience.levels), (Member.role, audience.roles),
+                           (Member.locale, audience.langs)):
+        if values:
+            where.append(column.in_(values))
+    return where
+
+
+def _joined(query):
+    return (query.select_from(Member)
+            .join(ChannelAccount, ChannelAccount.member_id == Member.id)
+            .join(Team, Member.team_id == Team.id)
+            .join(OrgUnit, Team.unit_id == OrgUnit.id))
+
+
+def rates_for(channels: dict[str, Channel] | None = None, paid_telegram: bool = False) -> dict[str, float]:
+    """Send rates per channel code: running channels' limits, else the defaults."""
+    rates = dict(DEFAULT_RATES)
+    if paid_telegram:
+        rates["telegram"] = PAID_TELEGRAM_RATE
+    rates.update({code: channel.limits.per_second for code, channel in (channels or {}).items()})
+    return rates
+
+
+async def preview(session: AsyncSession, audience: Audience, rates: dict[str, float]) -> Preview:
+    """Count members and deliveries per channel of a resolved audience, and the time to send them."""
+    where = await _where(session, audience)
+    members = await session.scalar(_joined(select(func.count(func.distinct(Member.id)))).where(*where))
+    rows = await session.execute(_joined(select(ChannelAccount.channel, func.count(func.distinct(Member.id))))
+                                 .where(*where).group_by(ChannelAccount.channel))
+    deliveries = dict(sorted(rows.all()))
+    seconds = {code: n / rates.get(code, FALLBACK_RATE) for code, n in deliveries.items()}
+    return Preview(members or 0, deliveries, seconds)
+
+
+async def create(session: AsyncSession, *, sender: Member | None, audience: Audience, text_vi: str,
+                 text_en: str | None = None, photo: str | None = None, ack: bool = False,
+                 guide_id: str | None = None, now: datetime) -> Broadcast:
+    """Store a draft broadcast after checking the audience against the sender's subtree."""
+    if not text_vi.strip():
+        raise ValueError("a broadcast needs a Vietnamese text")
+    resolved = await resolve(session, audience, await scope_of(session, sender))
+    broadcast = Broadcast(text_vi=text_vi, text_en=text_en or None, photo=photo, ack=ack, guide_id=guide_id,
+                          audience=resolved.to_dict(), created_by=sender.id if sender else None, created_at=now)
+    session.add(broadcast)
+    await session.flush()
+    return broadcast
+
+
+def audience_of(broadcast: Broadcast) -> Audience:
+    return Audience(**broadcast.audience)
+
+
+def message_for(broadcast: Broadcast, locale: str) -> Outbound:
+    """The broadcast as one member sees it: their language's text (Vietnamese if none) and buttons."""
+    tr = Translator(locale)
+    text = broadcast.text_en if locale == "en" and broadcast.text_en else broadcast.text_vi
+    rows = []
+    if broadcast.guide_id:
+        rows.append([Button(f"guide:{broadcast.guide_id}", tr.t(OPEN_GUIDE))])
+    if broadcast.ack:
+        rows.append([Button(f"ack:{broadcast.id}:ok", tr.t(RECEIVED)),
+                     Button(f"ack:{broadcast.id}:help", tr.t(NEED_HELP))])
+    return Outbound(text, rows, broadcast.photo)
+
+
+def _insert(session: AsyncSession):
+    return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert
+
+
+async def expand(session: AsyncSession, broadcast: Broadcast, now: datetime) -> int:
+    """Queue one delivery per member and channel in one INSERT … SELECT; a second call adds nothing."""
+    if broadcast.status == "cancelled":
+        return 0
+    if broadcast.status == "draft":
+        broadcast.status, broadcast.started_at = "sending", now
+    payload = case((Member.locale == "en", literal(message_for(broadcast, "en").to_dict(), JSON)),
+                   else_=literal(message_for(broadcast, "vi").to_dict(), JSON))
+    status = "paused" if broadcast.status == "paused" else "queued"
+    rows = _joined(select(
+        literal(broadcast.id), ChannelAccount.channel, ChannelAccount.external_id, Member.id, literal(BULK),
+        literal(status), payload, literal(0), literal(now, UtcDateTime()),
+    )).where(*await _where(session, audience_of(broadcast)))
+    columns = ["broadcast_id", "channel", "external_id", "member_id", "priority", "status", "payload",
+               "attempts", "created_at"]
+    statement = (_insert(session)(Delivery.__table__).from_select(columns, rows)
+                 .on_conflict_do_nothing(index_elements=["broadcast_id", "member_id", "channel"]))
+    result = await session.execute(statement)
+    await session.flush()
+    return max(result.rowcount or 0, 0)
+
+
+async def get(session: AsyncSession, broadcast_id: int) -> Broadcast:
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        raise LookupError(f"no broadcast with id {broadcast_id}")
+    return broadcast
+
+
+async def _move(session: AsyncSession, broadcast_id: int, state: str, before: tuple[str, ...],
+                after: str) -> int:
+    broadcast = await get(session, broadcast_id)
+    if broadcast.status == "cancelled":
+        return 0
+    broadcast.status = state
+    result = await session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id,
+                                                          Delivery.status.in_(before)).values(status=after))
+    return result.rowcount or 0
+
+
+async def pause(session: AsyncSession, broadcast_id: int) -> int:
+    """Hold the unsent rows (rows already handed to the platform still finish); returns how many."""
+    return await _move(session, broadcast_id, "paused", ("queued", "sending"), "paused")
+
+
+async def resume(session: AsyncSession, broadcast_id: int) -> int:
+    return await _move(session, broadcast_id, "sending", ("paused",), "queued")
+
+
+async def cancel(session: AsyncSession, broadcast_id: int) -> int:
+    """Drop the unsent rows for good; what was sent stays sent."""
+    return await _move(session, broadcast_id, "cancelled", UNSENT, "cancelled")
+
+
+@dataclass
+class Status:
+    """Progress of one broadcast: rows by channel and state, answers, who could not be reached."""
+
+    broadcast: Broadcast
+    by_channel: dict[str, dict[str, int]]
+    acks: dict[str, int]
+    unreachable: list[tuple[str, str, str, str]]  # (unit code, unit name, member name, channel)
+
+    def total(self, state: str) -> int:
+        return sum(states.get(state, 0) for states in self.by_channel.values())
+
+    @property
+    def pending(self) -> int:
+        return self.total("queued") + self.total("sending")
+
+    @property
+    def finished(self) -> bool:
+        return self.pending == 0 and self.total("paused") == 0
+
+
+async def status(session: AsyncSession, broadcast_id: int) -> Status:
+    broadcast = await get(session, broadcast_id)
+    rows = await session.execute(select(Delivery.channel, Delivery.status, func.count())
+                                 .where(Delivery.broadcast_id == broadcast_id)
+                                 .group_by(Delivery.channel, Delivery.status))
+    by_channel: dict[str, dict[str, int]] = {}
+    for channel, state, n in rows.all():
+        by_channel.setdefault(channel, {})[state] = n
+    acks = dict((await session.execute(select(BroadcastAck.answer, func.count())
+                                       .where(BroadcastAck.broadcast_id == broadcast_id)
+                                       .group_by(BroadcastAck.answer))).all())
+    gone = await session.execute(
+        select(OrgUnit.code, OrgUnit.name, Member.full_name, Delivery.channel)
+        .join(Member, Delivery.member_id == Member.id).join(Team, Member.team_id == Team.id)
+        .join(OrgUnit, Team.unit_id == OrgUnit.id)
+        .where(Delivery.broadcast_id == broadcast_id, Delivery.status == "unreachable")
+        .order_by(OrgUnit.path, Member.full_name))
+    return Status(broadcast, by_channel, {"ok": acks.get("ok", 0), "help": acks.get("help", 0)},
+                  [tuple(row) for row in gone])
+
+
+async def record_ack(session: AsyncSession, broadcast_id: int, member_id: int, answer: str,
+                     now: datetime) -> bool:
+    """Store a member's answer once; a later "help" replaces "ok". True when something changed."""
+    if await session.get(Broadcast, broadcast_id) is None:
+        raise LookupError(f"no broadcast with id {broadcast_id}")
+    existing = (await session.execute(select(BroadcastAck).where(
+        and_(BroadcastAck.broadcast_id == broadcast_id, BroadcastAck.member_id == member_id)))).scalar_one_or_none()
+    if existing is None:
+        session.add(BroadcastAck(broadcast_id=broadcast_id, member_id=member_id, answer=answer, at=now))
+        await session.flush()
+        return True
+    if existing.answer == answer or answer == "ok":
+        return False
+    existing.answer, existing.at = answer, now
+    return True
+
+
+async def leaders_of(session: AsyncSession, member: Member) -> list[Member]:
+    """The leaders of a member's team (not the member themself)."""
+    query = select(Member).where(Member.team_id == member.team_id, Member.role == "leader",
+                                 Member.id != member.id).order_by(Member.id)
+    return list((await session.execute(query)).scalars())

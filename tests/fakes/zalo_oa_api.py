@@ -1,0 +1,189 @@
+"""A local fake of the Zalo OA Open API and OAuth server, answering with Zalo's envelopes.
+
+Errors come back as HTTP 200 with a negative `error`, like Zalo. Refresh
+tokens are single use: a used one is refused. Also builds correctly signed
+webhook requests for the channel's incoming tests.
+"""
+
+import asyncio
+import hashlib
+import itertools
+import json
+import socket
+from collections import deque
+from dataclasses import dataclass
+
+from aiohttp import web
+
+APP_ID = "1234567890123456789"
+APP_SECRET = "fakeAppSecret0000000"
+OA_ID = "4318000000000000001"
+OA_SECRET_KEY = "fakeOASecretKey00000"
+MESSAGES = {
+    -32: "The application has reached the limit call API",
+    -100: "Attachment id is invalid or expired",
+    -201: "Parameter is invalid",
+    -211: "Out of quota",
+    -213: "User has not followed OA",
+    -216: "Access token is invalid",
+    -218: "Out of quota receive",
+    -220: "Access token has expired or has been removed",
+    -227: "User is banned or inactive more than 45 days",
+    -230: "User has not interacted with the OA in the past 7 days",
+    -232: "User has not interacted or the interaction has expired",
+    -233: "Type of the message is not supported or invalid",
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request: path, the access_token header, JSON body (or form / upload summary)."""
+
+    path: str
+    token: str | None
+    body: dict
+
+
+def signed(event: dict | bytes, *, ident: str = APP_ID, secret: str = OA_SECRET_KEY,
+           timestamp: str | None = None, prefix: str = "mac=") -> tuple[bytes, dict]:
+    """(raw body, headers) as Zalo would post them; the timestamp defaults to the body's."""
+    raw = event if isinstance(event, bytes) else json.dumps(event, ensure_ascii=False).encode()
+    stamp = timestamp if timestamp is not None else str(json.loads(raw).get("timestamp", ""))
+    digest = hashlib.sha256(ident.encode() + raw + stamp.encode() + secret.encode()).hexdigest()
+    headers = {"Content-Type": "application/json", "X-ZEvent-Signature": prefix + digest}
+    if timestamp is not None:
+        headers["X-ZEvent-Timestamp"] = timestamp
+    return raw, headers
+
+
+class FakeZaloOA:
+    """`async with FakeZaloOA() as api:` then use `api.url` as both api_url and oauth_url."""
+
+    def __init__(self, access_token: str = "access-0", refresh_token: str = "refresh-0"):
+        self.url = ""
+        self.access_token = access_token  # the one valid token
+        self.refresh_token = refresh_token  # the one usable refresh token
+        self.expired_tokens: set[str] = set()  # these answer -220
+        self.calls: list[Call] = []
+        self.delivered: list[dict] = []  # accepted CS bodies
+        self.refresh_calls: list[dict] = []
+        self.uploads: dict[str, bytes] = {}  # attachment_id -> content
+        self.expired_attachments: set[str] = set()
+        self.not_following: set[str] = set()  # -213
+        self.outside_window: set[str] = set()  # -230
+        self.refresh_delay = 0.0
+        self._scripts: dict[str, deque[int]] = {}
+        self._ids = itertools.count(1)
+        self._generation = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+
+    # -- test controls ---------------------------------------------------------------------
+
+    def fail_next(self, path: str, error: int, times: int = 1) -> None:
+        """Answer the next `times` calls to `path` with this Zalo error code."""
+        self._scripts.setdefault(path, deque()).extend([error] * times)
+
+    def expire_access_token(self) -> None:
+        self.expired_tokens.add(self.access_token)
+
+    def calls_to(self, path: str) -> list[Call]:
+        return [call for call in self.calls if call.path == path]
+
+    @property
+    def sent(self) -> list[dict]:
+        """The `message` objects of the CS calls that were accepted."""
+        return [body["message"] for body in self.delivered]
+
+    # -- server ------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> "FakeZaloOA":
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_post("/v3.0/oa/message/cs", self._cs)
+        app.router.add_post("/v2.0/oa/upload/image", self._upload)
+        app.router.add_post("/v4/oa/access_token", self._token)
+        app.router.add_get("/photos/{name}", self._photo)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        await web.SockSite(self._runner, sock).start()
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self._runner.cleanup()
+
+    @staticmethod
+    def _answer(error: int = 0, data: dict | None = None) -> web.Response:
+        body = {"error": error, "message": MESSAGES.get(error, "Success" if error == 0 else "Error")}
+        return web.json_response(body | ({"data": data} if data is not None else {}))
+
+    def _auth(self, request: web.Request, path: str, body: dict) -> web.Response | None:
+        """Record the call; the token check and scripted errors, like Zalo, before any work."""
+        token = request.headers.get("access_token")
+        self.calls.append(Call(path, token, body))
+        if token in self.expired_tokens:
+            return self._answer(-220)
+        if token != self.access_token:
+            return self._answer(-216)
+        if self._scripts.get(path):
+            return self._answer(self._scripts[path].popleft())
+        return None
+
+    async def _cs(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if denied := self._auth(request, "/v3.0/oa/message/cs", body):
+            return denied
+        user, message = (body.get("recipient") or {}).get("user_id"), body.get("message") or {}
+        if not user or not message:
+            return self._answer(-201)
+        if user in self.not_following:
+            return self._answer(-213)
+        if user in self.outside_window:
+            return self._answer(-230)
+        if len(message.get("text", "")) > 2000:
+            return self._answer(-201)
+        payload = (message.get("attachment") or {}).get("payload") or {}
+        for element in payload.get("elements") or []:
+            attachment = element.get("attachment_id")
+            if attachment and (attachment not in self.uploads or attachment in self.expired_attachments):
+                return self._answer(-100)
+        if len(payload.get("buttons") or []) > 5:
+            return self._answer(-201)
+        self.delivered.append(body)
+        return self._answer(0, {"message_id": f"msg{next(self._ids):04d}", "user_id": user})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        field = form.get("file")
+        summary = {"filename": getattr(field, "filename", None)}
+        if denied := self._auth(request, "/v2.0/oa/upload/image", summary):
+            return denied
+        if not isinstance(field, web.FileField):
+            return self._answer(-201)
+        content = field.file.read()
+        if len(content) > 1024 * 1024:
+            return self._answer(-201)
+        attachment = f"att{next(self._ids):04d}"
+        self.uploads[attachment] = content
+        return self._answer(0, {"attachment_id": attachment})
+
+    async def _token(self, request: web.Request) -> web.Response:
+        """Single-use refresh tokens: the used one is refused; a fresh pair replaces both tokens."""
+        form = dict(await request.post())
+        self.refresh_calls.append(form | {"secret_key": request.headers.get("secret_key")})
+        if self.refresh_delay:
+            await asyncio.sleep(self.refresh_delay)
+        if request.headers.get("secret_key") != APP_SECRET or form.get("app_id") != APP_ID:
+            return web.json_response({"error": -14002, "error_name": "Invalid app", "error_reason": "secret"})
+        if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != self.refresh_token:
+            return web.json_response({"error": -14014, "error_name": "Invalid refresh token",
+                                      "error_reason": "refresh token is invalid or has been used"})
+        n = next(self._generation)
+        self.access_token, self.refresh_token = f"access-{n}", f"refresh-{n}"
+        return web.json_response({"access_token": self.access_token, "refresh_token": self.refresh_token,
+                                  "expires_in": "90000"})
+
+    async def _photo(self, request: web.Request) -> web.Response:
+        return web.Response(body=b"\xff\xd8\xff\xe0zalo-photo-" + request.match_info["name"].encode(),
+                            content_type="image/jpeg")
