@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select
 import telegram as tg
+from sqlalchemy import select
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import Limits

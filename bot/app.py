@@ -19,7 +19,11 @@ from handlers.menu import show_menu
 log = logging.getLogger(__name__)
 
 
-def configured_channels(settings: Settings) -> dict[str, Channel]:
+def _secret(value) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def configured_channels(settings: Settings, db: Database, clock: Clock) -> dict[str, Channel]:
     """The channels this configuration turns on (each only when configured)."""
     channels: dict[str, Channel] = {}
     if settings.web_chat:
@@ -33,8 +37,28 @@ def configured_channels(settings: Settings) -> dict[str, Channel]:
             settings.telegram_token.get_secret_value(),
             api_url=settings.telegram_api_url,
             webhook_url=settings.telegram_webhook_url,
-            webhook_secret=settings.telegram_webhook_secret.get_secret_value()
-            if settings.telegram_webhook_secret else "",
+            webhook_secret=_secret(settings.telegram_webhook_secret),
+            paid_broadcast=settings.telegram_paid_broadcast,
+        )
+    if settings.zalo_oa_configured:  # app id + app secret; tokens from config or `cdsbot zalo-oa set-tokens`
+        from bot.channels.zalo_oa import ZaloOAChannel
+
+        channels["zalo_oa"] = ZaloOAChannel(
+            db, settings.zalo_oa_app_id, _secret(settings.zalo_oa_app_secret),
+            settings.zalo_oa_oa_id, _secret(settings.zalo_oa_secret_key),
+            mac_id=settings.zalo_oa_mac_id, mac_secret=settings.zalo_oa_mac_secret,
+            mac_timestamp=settings.zalo_oa_mac_timestamp,
+            api_url=settings.zalo_oa_api_url, oauth_url=settings.zalo_oa_oauth_url,
+            access_token=_secret(settings.zalo_oa_access_token),
+            refresh_token=_secret(settings.zalo_oa_refresh_token), clock=clock,
+        )
+    if settings.zalo_bot_token is not None:
+        from bot.channels.zalo_bot import ZaloBotChannel
+
+        channels["zalo_bot"] = ZaloBotChannel(
+            settings.zalo_bot_token.get_secret_value(), api_url=settings.zalo_bot_api_url,
+            webhook_url=settings.zalo_bot_webhook_url,
+            webhook_secret=_secret(settings.zalo_bot_webhook_secret), public_url=settings.public_url,
         )
     return channels
 
@@ -42,16 +66,17 @@ def configured_channels(settings: Settings) -> dict[str, Channel]:
 class App:
     """One running cdsbot: build with `create_app`, then `await start()` / `await stop()`."""
 
-    def __init__(self, settings: Settings, channels: dict[str, Channel], clock: Clock):
+    def __init__(self, settings: Settings, channels: dict[str, Channel] | None, clock: Clock):
         self.settings = settings
         self.clock = clock
         self.db = Database(settings.database_url)
-        self.channels = channels
-        self.outbox = Outbox(self.db, channels, clock)
-        self.core = Core(self.db, build_router(), self.outbox, channels, clock, settings.locale, show_menu)
+        self.channels = configured_channels(settings, self.db, clock) if channels is None else channels
+        self.outbox = Outbox(self.db, self.channels, clock)
+        self.core = Core(self.db, build_router(), self.outbox, self.channels, clock, settings.locale, show_menu,
+                         media_dir=settings.media_dir, report_window_days=settings.report_window_days)
         self.web = web.Application(client_max_size=21 * 1024 * 1024)
         self.web.router.add_get("/health", self._health)
-        for channel in channels.values():
+        for channel in self.channels.values():
             channel.setup_routes(self.web)
         self._runner: web.AppRunner | None = None
 
@@ -88,7 +113,7 @@ class App:
 
 
 def create_app(settings: Settings, channels: dict[str, Channel] | None = None, clock: Clock | None = None) -> App:
-    return App(settings, configured_channels(settings) if channels is None else channels, clock or Clock())
+    return App(settings, channels, clock or Clock())
 
 
 async def serve(app: App, started=None) -> None:

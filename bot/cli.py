@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot import cli_content, cli_zalo
+from bot import cli_broadcast, cli_content, cli_reports, cli_schedule, cli_zalo
 from bot.app import create_app, serve
 from bot.config import ConfigError, Settings, load_settings
 from bot.db.migrate import upgrade
@@ -222,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     i18n.add_parser("check", help="fail on missing or stale translations").set_defaults(func=cmd_i18n_check)
     cli_content.add_commands(commands)
     cli_zalo.add_commands(commands)
+    cli_reports.add_commands(commands)
+    cli_broadcast.add_commands(commands)
+    cli_schedule.add_commands(commands)
     return parser
 
 

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_paid_broadcast: bool = False
     report_window_days: int = 31
+    # Schedules: a send due while cdsbot was down goes out on start within the grace period, else it is
+    # recorded as missed; bulk sends due in the quiet hours (local time) wait for their end.
+    schedule_grace_hours: int = 6
+    quiet_start: str = "21:00"
+    quiet_end: str = "07:00"
     # Zalo Official Account (starts when the app id and a refresh token are set); see docs/zalo-api.md.
     zalo_oa_app_id: str = ""
     zalo_oa_app_secret: SecretStr | None = None
@@ -79,6 +84,14 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("quiet_start", "quiet_end")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        from bot.services.schedule_rules import parse_time
+
+        parse_time(value)  # raises a ValueError naming the value
+        return value.strip()
 
     @field_validator("locale")
     @classmethod

@@ -39,6 +39,7 @@ LEASE = timedelta(minutes=2)
 CONCURRENCY = 64
 MAX_BATCH = 500
 MAX_WAITING = 5_000
+JITTER_MARGIN = 0.05  # seconds added to per-chat intervals: requests do not arrive as evenly as they leave
 
 
 @dataclass
@@ -74,7 +75,8 @@ class Pacer:
         # Keep to the schedule rather than to when we woke up, so sleep overshoot does not slow the rate.
         slot = self.next_slot if self.next_slot >= now - self.interval else now
         self.next_slot = slot + self.interval
-        self.chat_ready[external_id] = now + self.channel.chat_interval(external_id)
+        interval = self.channel.chat_interval(external_id)
+        self.chat_ready[external_id] = now + (interval + JITTER_MARGIN if interval else 0.0)
         if len(self.chat_ready) > 50_000:
             self._forget_old()
 

@@ -1,9 +1,25 @@
 """The conversation, written once for every channel: each module registers one flow."""
 
 from bot.core.router import Router
-from handlers import guides, help, language, link, menu, register, team
+from handlers import (
+    ack,
+    broadcast,
+    guides,
+    help,
+    language,
+    link,
+    menu,
+    register,
+    report,
+    report_photos,
+    report_summary,
+    review,
+    team,
+    units,
+)
 
-FLOWS = (menu, register, link, language, help, team, guides)
+FLOWS = (menu, register, link, language, help, team, guides, report, report_photos, report_summary, review, units,
+         broadcast, ack)
 
 
 def build_router() -> Router:

@@ -7,7 +7,8 @@ from bot.core.messages import Button
 from bot.core.router import Router
 from bot.db.guides import GuideView
 from bot.i18n import N_
-from bot.services.content import Guide, GuideLibrary, load_guides
+from bot.services.guide_library import GuideLibrary, load_guides
+from bot.services.guides import Guide
 from bot.text import fold
 
 SEARCH = "guides.search"

@@ -9,6 +9,10 @@ OFFICERS = ("officer", "admin")
 
 # (payload, label, roles that see it — None for everyone): only features that exist.
 ENTRIES = [
+    ("menu:report", N_("📝 Send a report"), None),
+    ("menu:report_for", N_("🧑‍🤝‍🧑 Report for a team member"), STAFF),
+    ("menu:units", N_("📊 My units"), STAFF),
+    ("menu:broadcast", N_("📢 Send an announcement"), OFFICERS),
     ("menu:guides", N_("📚 Guides"), None),
     ("menu:team", N_("👥 My team"), None),
     ("menu:link", N_("🔗 Link another messenger"), None),

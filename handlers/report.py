@@ -21,6 +21,7 @@ from handlers import report_draft as rd
 from handlers.report_draft import PROMPTS, advance, draft
 
 PROXY_ROLES = ("leader", "officer", "admin")
+FUTURE_SLIP_DAYS = 60
 ABSURD_FACTOR = 10  # above ten times a count's usual bound the number is refused, not confirmed
 _DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?$")
 
@@ -141,7 +142,9 @@ def parse_date(text: str, today: date) -> date | None:
         if year:
             return date(int(year) + (2000 if len(year) == 2 else 0), month, day)
         found = date(today.year, month, day)
-        return found if found <= today else date(today.year - 1, month, day)
+        if found <= today or (found - today).days <= FUTURE_SLIP_DAYS:
+            return found  # a day just ahead is a slip (refused as future), not last year
+        return date(today.year - 1, month, day)
     except ValueError:
         return None
 
@@ -200,25 +203,32 @@ async def on_count(ctx: Context) -> None:
         ctx.goto(rd.BIG)
         ctx.reply(ctx.t("{n} for “{label}” is more than usual. Is that right?", n=ctx.tr.number(value),
                         label=spec.label_in(ctx.locale)),
-                  [[ctx.button("report:big:yes", "✅ Yes, it is right")], [ctx.button("report:big:no", "✏️ No, fix it")]])
+                  _big_buttons(ctx))
         return
-    draft(ctx)["counts"][spec.id] = value
+    draft(ctx).setdefault("counts", {})[spec.id] = value
     await advance(ctx)
+
+
+def _big_buttons(ctx: Context) -> list:
+    return [[ctx.button("report:big:yes", "✅ Yes, it is right")], [ctx.button("report:big:no", "✏️ No, fix it")]]
 
 
 async def on_big(ctx: Context) -> None:
     big = draft(ctx).pop("big", None)
     if ctx.state != rd.BIG or big is None:
-        await advance(ctx) if rd.has_draft(ctx) else await ctx.show_menu()
+        if rd.has_draft(ctx):
+            await advance(ctx)
+        else:
+            await ctx.show_menu()
         return
     if ctx.payload.endswith(":yes"):
-        draft(ctx)["counts"][big["id"]] = big["value"]
+        draft(ctx).setdefault("counts", {})[big["id"]] = big["value"]
     await advance(ctx)
 
 
 async def on_big_text(ctx: Context) -> None:
     ctx.reply(ctx.t("Please tap ✅ Yes or ✏️ No."),
-              [[ctx.button("report:big:yes", "✅ Yes, it is right")], [ctx.button("report:big:no", "✏️ No, fix it")]])
+              _big_buttons(ctx))
 
 
 PROMPTS.update(proxy=ask_proxy, type=ask_type, date=ask_date, count=ask_count)

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from bot.core.context import Context
 from bot.i18n import TIMEZONE
 from bot.services.report_types import ReportType, load_report_types
-from bot.text import fold
 
 DRAFT = "report"
 RESUME, PROXY, TYPE, DATE, COUNT, BIG, PHOTOS, NOTE, SUMMARY, EDIT = (
@@ -81,7 +80,3 @@ def next_step(ctx: Context) -> str:
 async def advance(ctx: Context) -> None:
     """Ask for whatever the draft needs next (the summary once it is complete)."""
     await PROMPTS[next_step(ctx)](ctx)
-
-
-def is_report_word(ctx: Context) -> bool:
-    return fold(ctx.text) in {fold(w) for w in REPORT_WORDS}

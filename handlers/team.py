@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 from bot.core.context import Context
 from bot.core.router import Router
 from bot.db.models import Member
-from bot.services import members, org
+from bot.services import members, org, reports
+from handlers.report_draft import today
 
 
 async def on_team(ctx: Context) -> None:
@@ -22,8 +23,15 @@ async def on_team(ctx: Context) -> None:
         await org.unit_label(ctx.session, unit),
         ctx.tn("{n} member", "{n} members", count),
         ctx.t("Leader: {names}", names=", ".join(leaders)) if leaders else ctx.t("Leader: not set yet"),
+        _month(ctx, *await reports.team_period(ctx.session, team.id, today(ctx).replace(day=1), today(ctx))),
     ]
     ctx.reply("\n".join(lines), [[ctx.button("menu:main", "🏠 Menu")]])
+
+
+def _month(ctx: Context, count: int, people: int) -> str:
+    """This month's reports and people helped, for the team's page."""
+    return ctx.tn("This month: {n} report", "This month: {n} reports", count) + " · " + \
+        ctx.tn("{n} person helped", "{n} people helped", people)
 
 
 def register(router: Router) -> None:

@@ -22,6 +22,7 @@ class Failure(StrEnum):
     RETRYABLE = "retryable"  # network error, 5xx, timeout: back off and retry
     PERMANENT = "permanent"  # this message can never be sent as is
     CONFIG = "config"  # bad token or setup: stop sending on this channel
+    OUT_OF_WINDOW = "window"  # the platform may not message this member now: hold until they write
 
 
 class SendError(Exception):

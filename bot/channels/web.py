@@ -6,6 +6,7 @@ and are flushed, in order, when the tab reconnects.
 """
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -16,9 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.channels.base import Channel, Failure, InboundSink, Limits, SendError
 from bot.core.messages import Inbound, Outbound
+from bot.i18n import DEFAULT_LOCALE, N_, Translator
 from bot.web import STATIC_DIR
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,22 @@ BACKLOG_CHATS = 1000
 STATIC_FILES = {"chat.css": "text/css", "chat.js": "text/javascript"}
 IMAGE_MAGIC = [(b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF87a", "gif"), (b"GIF89a", "gif")]
 NO_CACHE = {"Cache-Control": "no-cache"}
+PAGE_TEXT = {
+    "team": N_("Community digital technology team"),
+    "online": N_("online"),
+    "connecting": N_("connecting…"),
+    "photo": N_("Send a photo"),
+    "photo_error": N_("Could not send the photo (only images under 20 MB)."),
+    "placeholder": N_("Type a message…"),
+    "send": N_("Send"),
+}
+
+
+@functools.cache
+def _page_template():
+    """The chat page template, loaded once (autoescaped: labels never become HTML)."""
+    env = Environment(loader=FileSystemLoader(STATIC_DIR), autoescape=select_autoescape(["html"]))
+    return env.get_template("chat.html")
 
 
 def sniff_image(head: bytes) -> str | None:
@@ -261,8 +280,11 @@ class WebChannel(Channel):
         raise web.HTTPFound("/chat")
 
     async def _page(self, request: web.Request) -> web.StreamResponse:
-        """The chat page itself."""
-        return web.FileResponse(STATIC_DIR / "chat.html", headers=NO_CACHE)
+        """The chat page, its labels in the visitor's language (`?lang=en`, else Vietnamese)."""
+        tr = Translator(request.query.get("lang", DEFAULT_LOCALE))
+        text = {key: tr.t(message) for key, message in PAGE_TEXT.items()}
+        html = _page_template().render(lang=tr.locale, text=text)
+        return web.Response(text=html, content_type="text/html", headers=NO_CACHE)
 
     async def _static(self, request: web.Request) -> web.StreamResponse:
         """The page's CSS and JS; only the listed names, so no path can escape the folder."""

@@ -12,14 +12,14 @@ import hashlib
 import hmac
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 from aiohttp import web
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.channels.base import Channel, InboundSink, Limits
+from bot.channels.base import Channel, Failure, InboundSink, Limits, SendError
 from bot.channels.zalo_oa_send import PAYLOAD_PREFIX, OASender
 from bot.channels.zalo_tokens import ZaloTokens
 from bot.clock import Clock
@@ -35,6 +35,7 @@ SIGNATURE_HEADER = "X-ZEvent-Signature"
 TIMESTAMP_HEADER = "X-ZEvent-Timestamp"
 WORKERS = 4  # events of one user always go to the same worker, so they stay in order
 TOKEN_CHECK_S = 3600
+CS_WINDOW = timedelta(days=7)
 # Events that count as the member interacting with the OA (the 7-day window starts again).
 INTERACTIONS = ("user_send_", "follow", "user_submit_info", "user_click_chatnow", "user_reacted_message")
 
@@ -154,8 +155,16 @@ class ZaloOAChannel(Channel):
             self._http = None
 
     async def send(self, external_id: str, message: Outbound) -> str | None:
-        """A consultation message; see `OASender.send`."""
+        """A consultation message (see `OASender.send`), only inside the member's 7-day window."""
+        if not await self.in_window(external_id):
+            raise SendError(Failure.OUT_OF_WINDOW, "no interaction in the last 7 days")
         return await self.sender.send(self.http, external_id, message)
+
+    async def in_window(self, user_id: str) -> bool:
+        """Whether the OA may send a consultation message to this user now (interaction ≤ 7 days ago)."""
+        async with self.db.session() as session:
+            last = await session.scalar(select(ZaloOAUser.last_interaction_at).where(ZaloOAUser.user_id == user_id))
+        return last is not None and self.clock.now() - last <= CS_WINDOW
 
     async def fetch_photo(self, reference: str) -> bytes:
         """Download a member's photo from the URL in the image event."""

@@ -49,10 +49,12 @@ def _label(code: int, message: str, now: datetime) -> Exception:
         return AttachmentExpired(detail)
     if code == -32:
         return SendError(Failure.THROTTLED, detail, retry_after=60)
-    if code in (-211, -218):
+    if code == -218:  # this recipient's receive quota: skip them, the others still go
+        return SendError(Failure.PERMANENT, f"recipient quota: {detail}")
+    if code == -211:
         return SendError(Failure.THROTTLED, f"quota: {detail}", retry_after=3600)
     if code in (-230, -232):  # outside the 7-day consultation window: hold until the member writes again
-        return SendError(Failure.PERMANENT, f"window: {detail}")
+        return SendError(Failure.OUT_OF_WINDOW, detail)
     if code == -234:  # no sends 22:00–06:00 for some message types
         return SendError(Failure.THROTTLED, f"night: {detail}", retry_after=_until_six(now))
     if code in (-213, -227):  # not following, or banned / inactive

@@ -57,7 +57,11 @@ class ZaloTokens:
         return row.access_token
 
     async def store(self, access_token: str, refresh_token: str, expires_in: int = DEFAULT_LIFETIME) -> None:
-        """Commit a token pair (the CLI's set-tokens, and every refresh)."""
+        """Commit a token pair (the CLI's set-tokens, configured tokens), then use it."""
+        self._use(await self._commit(access_token, refresh_token, expires_in))
+
+    async def _commit(self, access_token: str, refresh_token: str, expires_in: int) -> ZaloToken:
+        """Write the pair to the single row and commit: from here a crash loses nothing."""
         now = self.clock.now()
         async with self.db.session() as session:
             row = await session.get(ZaloToken, 1) or ZaloToken(id=1)
@@ -65,10 +69,10 @@ class ZaloTokens:
             row.expires_at, row.updated_at = now + timedelta(seconds=expires_in), now
             session.add(row)
             await session.commit()
-        self._remember(row)
+        return row
 
-    def _remember(self, row: ZaloToken) -> None:
-        """Start using a stored pair in this process."""
+    def _use(self, row: ZaloToken) -> None:
+        """Start using a committed pair in this process."""
         self._row = row
 
     def _expiring(self, row: ZaloToken | None) -> bool:
@@ -84,7 +88,7 @@ class ZaloTokens:
                 raise SendError(Failure.CONFIG, "no Zalo OA tokens: run `cdsbot zalo-oa set-tokens`")
             await self.store(access, refresh, DEFAULT_LIFETIME if access else 0)
             return self._row
-        self._remember(row)
+        self._row = row
         return row
 
     async def _refresh(self, http: aiohttp.ClientSession, row: ZaloToken) -> ZaloToken:
@@ -101,7 +105,8 @@ class ZaloTokens:
             log.error("zalo_oa token refresh refused (error %s); an OA admin may need to re-authorise", error)
             raise SendError(Failure.CONFIG, f"token refresh refused: {error}")
         lifetime = int(reply.get("expires_in") or DEFAULT_LIFETIME)  # Zalo sends it as a string
-        await self.store(reply["access_token"], reply["refresh_token"], lifetime)
+        row = await self._commit(reply["access_token"], reply["refresh_token"], lifetime)  # before any use
+        self._use(row)
         self.refreshes += 1
         log.info("zalo_oa access token refreshed; valid until %s", self._row.expires_at.isoformat())
         return self._row

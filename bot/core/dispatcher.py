@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -36,8 +37,11 @@ class Core:
     """Routes inbound messages to handlers and queues their replies."""
 
     def __init__(self, db: Database, router: Router, outbox: Outbox, channels: dict[str, Channel],
-                 clock: Clock | None = None, default_locale: str = "vi", menu: MenuBuilder | None = None):
+                 clock: Clock | None = None, default_locale: str = "vi", menu: MenuBuilder | None = None,
+                 media_dir: Path = Path("var/media"), report_window_days: int = 31):
         self.db = db
+        self.media_dir = Path(media_dir)  # where report photos are stored
+        self.report_window_days = report_window_days  # how far back a report may be dated
         self.router = router
         self.outbox = outbox
         self.channels = channels
@@ -134,7 +138,10 @@ class Core:
 
     @staticmethod
     def _numbered_choice(ctx: Context) -> str | None:
-        """A typed button label, or (on channels without buttons) its number, picks that option."""
+        """A typed button label, or the number shown before it, picks that option.
+
+        Numbers count on every channel: some show only a few buttons and number the rest.
+        """
         labels = ctx.data.get("_labels") or {}
         if fold(ctx.text) in labels:
             return labels[fold(ctx.text)]
@@ -157,8 +164,10 @@ class Core:
         options: dict[str, str] = {}
         labels = {fold(b.label): b.payload for m in ctx.replies for b in m.all_buttons()}
         for message in ctx.replies:
-            if channel is not None and not channel.supports_buttons and message.buttons:
-                message, options = numbered(message)
+            if message.buttons:
+                rendered, options = numbered(message)
+                if channel is not None and not channel.supports_buttons:
+                    message = rendered
             member_id = ctx.member.id if ctx.member else None
             Outbox.enqueue(ctx.session, ctx.inbound.channel, ctx.inbound.external_id, message,
                            member_id=member_id, priority=REPLY, now=now)

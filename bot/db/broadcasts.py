@@ -11,7 +11,6 @@ from sqlmodel import Field, SQLModel
 
 from bot.db.models import _ts
 
-STATES = ("draft", "sending", "paused", "cancelled")
 ANSWERS = ("ok", "help")
 
 
@@ -27,7 +26,7 @@ class Broadcast(SQLModel, table=True):
     ack: bool = False
     guide_id: str | None = Field(default=None, max_length=64)
     audience: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="draft", max_length=16)
+    status: str = Field(default="draft", max_length=16, description="draft, sending, paused or cancelled")
     created_by: int | None = Field(default=None, foreign_key="member.id")
     created_at: datetime = _ts(nullable=False)
     started_at: datetime | None = _ts(nullable=True)

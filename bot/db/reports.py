@@ -19,7 +19,7 @@ class Report(SQLModel, table=True):
 
     __tablename__ = "report"
     __table_args__ = (
-        Index("ix_report_rollup", "activity_date", "unit_path", "status", "type_id", "people",
+        Index("ix_report_rollup", "activity_date", "unit_path", "status", "type_id", "team_id", "people",
               postgresql_ops={"unit_path": "text_pattern_ops"}),
         Index("ix_report_team_date", "team_id", "activity_date"),
     )

@@ -14,355 +14,45 @@ Texts may use the placeholders in `PLACEHOLDERS`; dates render as dd/mm/yyyy.
 
 from __future__ import annotations
 
-import re
-import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.services.content import CONTENT_ROOT, LANGS, Problem
+from bot.services.campaign_checks import ID_RE, _Checker, _parse_event, _parse_reminders
+from bot.services.campaign_checks import _guide as _guide  # re-exported: bot.services.recurring imports it from here
+from bot.services.campaign_model import (
+    ALL_CHANNELS,
+    DATE_FORMAT,
+    ESCALATION_TARGETS,
+    LEVELS,
+    PLACEHOLDERS,
+    RELATIVE_TO,
+    ROLES,
+    TZ,
+    Audience,
+    Campaign,
+    CampaignDates,
+    CampaignError,
+    CampaignEvent,
+    MonthDay,
+    PlannedEvent,
+    Reminders,
+)
+from bot.services.guides import CONTENT_ROOT, LANGS, Problem
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-LEVELS = ("village", "commune", "district", "province")  # same as bot.db.models.UNIT_KINDS
-ROLES = ("member", "leader", "officer", "admin")  # same as bot.db.models.ROLES
-ESCALATION_TARGETS = ("leader", "commune_officer", "district_officer", "province_officer", "admin")
-PLACEHOLDERS = frozenset({"year", "theme", "anchor_date", "period_start", "period_end", "deadline", "week_start"})
-RELATIVE_TO = ("anchor", "deadline", "period_start", "period_end", "week_start")
-ALL_CHANNELS = "all"
-DATE_FORMAT = "%d/%m/%Y"
-
-_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 _TOP_KEYS = {"id", "name", "anchor", "period", "report_deadline", "defaults", "reminders", "events"}
-_EVENT_KEYS = {"id", "at", "offset_days", "relative_to", "time", "audience", "channels", "text", "guide"}
-_REMINDER_KEYS = {
-    "before_deadline_days",
-    "escalate_after_days",
-    "escalate_to",
-    "time",
-    "audience",
-    "channels",
-    "text",
-    "guide",
-}
-
-
-class CampaignError(ValueError):
-    """A campaign file that cannot be used; `problems` says why."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))
-
-
-@dataclass(frozen=True)
-class MonthDay:
-    month: int
-    day: int
-
-    def on(self, year: int) -> date:
-        """This day in `year`; 29 February becomes 28 February in a common year."""
-        if self.month == 2 and self.day == 29:
-            try:
-                return date(year, 2, 29)
-            except ValueError:
-                return date(year, 2, 28)
-        return date(year, self.month, self.day)
-
-
-@dataclass(frozen=True)
-class Audience:
-    levels: tuple[str, ...]
-    roles: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class CampaignEvent:
-    id: str
-    at: MonthDay | None
-    offset_days: int | None
-    relative_to: str
-    time: time
-    audience: Audience
-    channels: tuple[str, ...]  # ("all",) or channel names
-    text: Mapping[str, str]
-    guide: str | None = None
-
-
-@dataclass(frozen=True)
-class Reminders:
-    before_deadline_days: tuple[int, ...]
-    escalate_after_days: tuple[int, ...]
-    escalate_to: tuple[str, ...]
-    time: time
-    audience: Audience
-    channels: tuple[str, ...]
-    text: Mapping[str, str] | None
-    guide: str | None = None
-
-
-@dataclass(frozen=True)
-class Campaign:
-    id: str
-    name: Mapping[str, str]
-    anchor: MonthDay
-    period_start: MonthDay
-    period_end: MonthDay
-    deadline_offset_days: int
-    default_theme: Mapping[str, str]
-    reminders: Reminders
-    events: tuple[CampaignEvent, ...]
-    path: Path
-
-
-@dataclass(frozen=True)
-class CampaignDates:
-    """A campaign's key dates in one year."""
-
-    year: int
-    anchor_date: date
-    period_start: date
-    period_end: date
-    deadline: date
-    week_start: date  # the seven days ending on the anchor day start here
-    reminder_dates: tuple[date, ...]  # report reminders before the deadline
-    escalations: tuple[tuple[date, str], ...]  # (day, who to tell) when a team has not reported
-
-    def placeholders(self) -> dict[str, str]:
-        return {
-            "year": str(self.year),
-            "anchor_date": self.anchor_date.strftime(DATE_FORMAT),
-            "period_start": self.period_start.strftime(DATE_FORMAT),
-            "period_end": self.period_end.strftime(DATE_FORMAT),
-            "deadline": self.deadline.strftime(DATE_FORMAT),
-            "week_start": self.week_start.strftime(DATE_FORMAT),
-        }
-
-
-@dataclass(frozen=True)
-class PlannedEvent:
-    event_id: str
-    when: datetime  # aware, Asia/Ho_Chi_Minh
-    audience: Audience
-    channels: tuple[str, ...]
-    guide: str | None
-    text: dict[str, str]  # {"vi": ..., "en": ...}
-    kind: str = "event"  # "event" or "reminder"
 
 
 # --------------------------------------------------------------------------- parsing
 
 
-class _Checker:
-    """Collects problems while reading one campaign file."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.problems: list[Problem] = []
-
-    def add(self, message: str) -> None:
-        self.problems.append(Problem(self.path, message))
-
-    def month_day(self, value: Any, where: str) -> MonthDay | None:
-        if not isinstance(value, dict) or set(value) != {"month", "day"}:
-            self.add(f"{where} must be {{month: M, day: D}}")
-            return None
-        month, day = value["month"], value["day"]
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (month, day)):
-            self.add(f"{where}: month and day must be whole numbers")
-            return None
-        try:
-            date(2024, month, day)  # a leap year, so 29 February is allowed
-        except ValueError:
-            self.add(f"{where}: {day}/{month} is not a day of the year")
-            return None
-        return MonthDay(month, day)
-
-    def integer(self, value: Any, where: str) -> int | None:
-        if not isinstance(value, int) or isinstance(value, bool):
-            self.add(f"{where} must be a whole number, not {value!r}")
-            return None
-        return value
-
-    def int_list(self, value: Any, where: str, positive: bool = True) -> tuple[int, ...]:
-        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            self.add(f"{where} must be a list of whole numbers")
-            return ()
-        if positive and any(v <= 0 for v in value):
-            self.add(f"{where} must hold numbers above 0")
-        if len(set(value)) != len(value):
-            self.add(f"{where} has the same number twice")
-        return tuple(value)
-
-    def clock(self, value: Any, where: str) -> time | None:
-        if not isinstance(value, str):
-            self.add(f'{where} must be a time like "08:00" in quotes, not {value!r}')
-            return None
-        m = _TIME_RE.match(value.strip())
-        if not m or int(m[1]) > 23 or int(m[2]) > 59:
-            self.add(f'{where} {value!r} is not a time of day like "08:00"')
-            return None
-        return time(int(m[1]), int(m[2]))
-
-    def texts(self, value: Any, where: str, placeholders: bool = True) -> dict[str, str] | None:
-        if not isinstance(value, dict):
-            self.add(f"{where} must have a text per language ({', '.join(LANGS)})")
-            return None
-        result: dict[str, str] = {}
-        for lang in LANGS:
-            text = value.get(lang)
-            if not isinstance(text, str) or not text.strip():
-                self.add(f"{where} is missing the '{lang}' text")
-                continue
-            result[lang] = text.strip()
-            if placeholders:
-                try:
-                    names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
-                except ValueError as exc:
-                    self.add(f"{where} ({lang}): broken braces: {exc}")
-                    continue
-                for name in sorted(names):
-                    if name not in PLACEHOLDERS:
-                        allowed = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS))
-                        self.add(f"{where} ({lang}): unknown placeholder {{{name}}} (allowed: {allowed})")
-        for lang in sorted(set(value) - set(LANGS), key=str):
-            self.add(f"{where}: unknown language {lang!r}")
-        return result if len(result) == len(LANGS) else None
-
-    def audience(self, value: Any, where: str) -> Audience | None:
-        if not isinstance(value, dict) or set(value) - {"levels", "roles"}:
-            self.add(f"{where} must be {{levels: [...], roles: [...]}}")
-            return None
-        out = []
-        for key, known in (("levels", LEVELS), ("roles", ROLES)):
-            items = value.get(key)
-            if not isinstance(items, list) or not items:
-                self.add(f"{where}.{key} must be a non-empty list")
-                return None
-            for item in items:
-                if item not in known:
-                    self.add(f"{where}: unknown {key[:-1]} {item!r} (expected one of: {', '.join(known)})")
-            out.append(tuple(items))
-        return Audience(levels=out[0], roles=out[1])
-
-    def channels(self, value: Any, where: str) -> tuple[str, ...] | None:
-        if value == ALL_CHANNELS:
-            return (ALL_CHANNELS,)
-        if isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value):
-            return tuple(value)
-        self.add(f"{where} must be 'all' or a list of channel names")
-        return None
-
-
-def _parse_event(raw: Any, n: int, ck: _Checker, guide_ids: set[str] | None) -> CampaignEvent | None:
-    if not isinstance(raw, dict):
-        ck.add(f"event {n} must be a mapping")
-        return None
-    event_id = raw.get("id")
-    where = f"event '{event_id}'" if isinstance(event_id, str) else f"event {n}"
-    if not isinstance(event_id, str) or not _ID_RE.match(event_id):
-        ck.add(f"{where}: id {event_id!r} must be kebab-case")
-    for key in sorted(set(raw) - _EVENT_KEYS, key=str):
-        ck.add(f"{where}: unknown key {key!r}")
-    has_at, has_offset = "at" in raw, "offset_days" in raw
-    at = offset = None
-    if has_at and has_offset:
-        ck.add(f"{where} has both 'at' and 'offset_days': give exactly one")
-    elif not has_at and not has_offset:
-        ck.add(f"{where} has neither 'at' nor 'offset_days': give exactly one")
-    elif has_at:
-        at = ck.month_day(raw["at"], f"{where}.at")
-        if "relative_to" in raw:
-            ck.add(f"{where}: 'relative_to' only goes with 'offset_days'")
-    else:
-        offset = ck.integer(raw["offset_days"], f"{where}.offset_days")
-    relative_to = raw.get("relative_to", "anchor")
-    if relative_to not in RELATIVE_TO:
-        ck.add(f"{where}: relative_to {relative_to!r} must be one of: {', '.join(RELATIVE_TO)}")
-    at_time = ck.clock(raw.get("time"), f"{where}.time")
-    audience = ck.audience(raw.get("audience"), f"{where}.audience")
-    channels = ck.channels(raw.get("channels", ALL_CHANNELS), f"{where}.channels")
-    text = ck.texts(raw.get("text"), f"{where}.text")
-    guide = _guide(raw, where, ck, guide_ids)
-    if None in (at_time, audience, channels, text) or (at is None and offset is None):
-        return None
-    assert at_time is not None and audience is not None and channels is not None and text is not None
-    return CampaignEvent(
-        id=str(event_id),
-        at=at,
-        offset_days=offset,
-        relative_to=relative_to if relative_to in RELATIVE_TO else "anchor",
-        time=at_time,
-        audience=audience,
-        channels=channels,
-        text=text,
-        guide=guide,
-    )
-
-
-def _guide(raw: Any, where: str, ck: _Checker, guide_ids: set[str] | None) -> str | None:
-    guide = raw.get("guide")
-    if guide is None:
-        return None
-    if not isinstance(guide, str):
-        ck.add(f"{where}.guide must be a guide id")
-        return None
-    if guide_ids is not None and guide not in guide_ids:
-        ck.add(f"{where}: unknown guide '{guide}'")
-    return guide
-
-
-def _parse_reminders(raw: Any, ck: _Checker, guide_ids: set[str] | None) -> Reminders | None:
-    if not isinstance(raw, dict):
-        ck.add("'reminders' must be a mapping")
-        return None
-    for key in sorted(set(raw) - _REMINDER_KEYS, key=str):
-        ck.add(f"reminders: unknown key {key!r}")
-    before = ck.int_list(raw.get("before_deadline_days", []), "reminders.before_deadline_days")
-    after = ck.int_list(raw.get("escalate_after_days", []), "reminders.escalate_after_days")
-    to = raw.get("escalate_to", [])
-    if not isinstance(to, list) or not all(isinstance(t, str) for t in to):
-        ck.add("reminders.escalate_to must be a list")
-        to = []
-    for target in to:
-        if target not in ESCALATION_TARGETS:
-            ck.add(
-                f"reminders.escalate_to: unknown target {target!r} (expected one of: {', '.join(ESCALATION_TARGETS)})"
-            )
-    if len(to) != len(after):
-        ck.add("reminders: escalate_after_days and escalate_to must have the same length (one target per step)")
-    if list(after) != sorted(after):
-        ck.add("reminders.escalate_after_days must go up")
-    at_time = ck.clock(raw.get("time", "08:00"), "reminders.time")
-    audience = ck.audience(
-        raw.get("audience", {"levels": list(LEVELS), "roles": ["member", "leader"]}), "reminders.audience"
-    )
-    channels = ck.channels(raw.get("channels", ALL_CHANNELS), "reminders.channels")
-    text = None
-    if before or "text" in raw:
-        text = ck.texts(raw.get("text"), "reminders.text")
-    guide = _guide(raw, "reminders", ck, guide_ids)
-    if at_time is None or audience is None or channels is None:
-        return None
-    return Reminders(
-        before_deadline_days=before,
-        escalate_after_days=after,
-        escalate_to=tuple(to),
-        time=at_time,
-        audience=audience,
-        channels=channels,
-        text=text,
-        guide=guide,
-    )
-
-
-def parse_campaign(path: Path, guide_ids: Iterable[str] | None = None) -> tuple[Campaign | None, list[Problem]]:
+def parse_campaign(path: Path, guide_ids: Iterable[str] | None = None) -> tuple[Any, list[Problem]]:
     """Read one campaign file: the campaign (None if unusable) and the problems found.
+
+    A file with `recurring:` gives a `bot.services.recurring.RecurringCampaign` instead of a `Campaign`.
 
     `guide_ids`, when given, is the set of known guides that events may open.
     """
@@ -379,6 +69,10 @@ def parse_campaign(path: Path, guide_ids: Iterable[str] | None = None) -> tuple[
     if not isinstance(raw, dict):
         ck.add("a campaign file must be a mapping of keys to values")
         return None, ck.problems
+    if "recurring" in raw:  # a campaign on a rule (weekly bulletin, monthly digest …), not around an anchor day
+        from bot.services.recurring import parse_recurring
+
+        return parse_recurring(raw, ck, ids), ck.problems
     for key in ("id", "name", "anchor", "period", "report_deadline", "defaults", "events"):
         if key not in raw:
             ck.add(f"missing '{key}'")
@@ -386,7 +80,7 @@ def parse_campaign(path: Path, guide_ids: Iterable[str] | None = None) -> tuple[
         ck.add(f"unknown key {key!r}")
 
     campaign_id = raw.get("id")
-    if "id" in raw and (not isinstance(campaign_id, str) or not _ID_RE.match(campaign_id)):
+    if "id" in raw and (not isinstance(campaign_id, str) or not ID_RE.match(campaign_id)):
         ck.add(f"id {campaign_id!r} must be kebab-case")
     elif isinstance(campaign_id, str) and campaign_id != path.stem:
         ck.add(f"id '{campaign_id}' differs from the file name '{path.stem}'")
@@ -460,7 +154,7 @@ def _guide_ids_near(root: Path) -> set[str]:
     return {p.name.split(".", 1)[0] for p in guides.glob("*.md")} if guides.is_dir() else set()
 
 
-def load_campaign(campaign_id: str, root: Path = CONTENT_ROOT / "campaigns") -> Campaign:
+def load_campaign(campaign_id: str, root: Path = CONTENT_ROOT / "campaigns") -> Any:
     """Load one campaign; raise `CampaignError` if its file is missing or has problems."""
     path = Path(root) / f"{campaign_id}.yaml"
     if not path.is_file():
@@ -580,14 +274,23 @@ def render(campaign: Campaign, year: int, theme: Mapping[str, str] | None = None
     return planned
 
 
-__all__ = [
+__all__ = [  # the types and constants are defined in campaign_model and re-exported here
+    "ALL_CHANNELS",
+    "DATE_FORMAT",
+    "ESCALATION_TARGETS",
+    "LEVELS",
+    "PLACEHOLDERS",
+    "RELATIVE_TO",
+    "ROLES",
     "TZ",
     "Audience",
     "Campaign",
     "CampaignDates",
     "CampaignError",
     "CampaignEvent",
+    "MonthDay",
     "PlannedEvent",
+    "Reminders",
     "campaign_dates",
     "check_campaigns",
     "load_campaign",

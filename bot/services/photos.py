@@ -53,7 +53,7 @@ class Processed:
 def dhash(image: Image.Image) -> int:
     """A 64-bit difference hash: survives re-encoding and resizing, as a signed 64-bit integer."""
     small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
-    pixels = list(small.getdata())
+    pixels = small.tobytes()
     bits = 0
     for row in range(8):
         for col in range(8):

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from bot.services.content import CONTENT_ROOT, LANGS, Problem
+from bot.services.guides import CONTENT_ROOT, LANGS, Problem
 
 FILE_NAME = "report_types.yaml"
 MAX_BOUND = 100_000

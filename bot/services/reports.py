@@ -9,7 +9,7 @@ reports is absent (None), which is not the same as a unit that reported 0.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, distinct, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Member, OrgUnit, Team
@@ -79,10 +79,15 @@ def child_key(session: AsyncSession, path_column, root: OrgUnit):
 
 async def totals_by_unit_and_type(session: AsyncSession, root: OrgUnit, start: date, end: date,
                                   approved_only: bool = False) -> dict[int, dict[str, TypeTotal]]:
-    """{child unit id: {type id: TypeTotal}}: one GROUP BY over the subtree's reports."""
-    key = child_key(session, Report.unit_path, root).label("child")
-    query = (select(key, Report.type_id, func.count(), func.sum(Report.people), func.count(distinct(Report.team_id)))
-             .where(_where(root, start, end, approved_only)).group_by(key, Report.type_id))
+    """{child unit id: {type id: TypeTotal}}: one statement; reports are first grouped per team and type
+    (plain columns, cheap), then the few thousand groups are mapped to child units by path."""
+    per_team = (select(Report.team_id, Report.unit_path, Report.type_id, func.count().label("n"),
+                       func.sum(Report.people).label("people"))
+                .where(_where(root, start, end, approved_only))
+                .group_by(Report.team_id, Report.unit_path, Report.type_id).subquery())
+    key = child_key(session, per_team.c.unit_path, root).label("child")
+    query = (select(key, per_team.c.type_id, func.sum(per_team.c.n), func.sum(per_team.c.people), func.count())
+             .group_by(key, per_team.c.type_id))
     result: dict[int, dict[str, TypeTotal]] = {}
     for child, type_id, n, people, teams in await session.execute(query):
         unit_id = int(child) if child else root.id

@@ -73,6 +73,7 @@ class FakeZaloOA:
         self.outside_window: set[str] = set()  # -230
         self.refresh_delay = 0.0
         self._scripts: dict[str, deque[int]] = {}
+        self._http_errors: dict[str, deque[int]] = {}
         self._ids = itertools.count(1)
         self._generation = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -82,6 +83,10 @@ class FakeZaloOA:
     def fail_next(self, path: str, error: int, times: int = 1) -> None:
         """Answer the next `times` calls to `path` with this Zalo error code."""
         self._scripts.setdefault(path, deque()).extend([error] * times)
+
+    def fail_http(self, path: str, status: int) -> None:
+        """Answer the next call to `path` with a bare HTTP error (a proxy or server failure)."""
+        self._http_errors.setdefault(path, deque()).append(status)
 
     def expire_access_token(self) -> None:
         self.expired_tokens.add(self.access_token)
@@ -122,6 +127,8 @@ class FakeZaloOA:
         """Record the call; the token check and scripted errors, like Zalo, before any work."""
         token = request.headers.get("access_token")
         self.calls.append(Call(path, token, body))
+        if self._http_errors.get(path):
+            return web.Response(status=self._http_errors[path].popleft(), text="Bad Gateway")
         if token in self.expired_tokens:
             return self._answer(-220)
         if token != self.access_token:

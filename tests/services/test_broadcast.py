@@ -193,3 +193,18 @@ async def test_pause_resume_cancel_and_status(any_db, people):
     assert status.finished and status.acks == {"ok": 1, "help": 2}
     [(code, _name, _member, channel)] = status.unreachable
     assert code.startswith(DUC_NHUAN) and channel == "telegram"
+
+
+async def test_pause_wins_over_rows_the_outbox_had_claimed(db, people):
+    from bot.outbox import Outbox
+
+    broadcast = await make(db, bc.Audience(units=[DUC_NHUAN]))
+    count = await expand(db, broadcast.id)
+    outbox = Outbox(db, {})
+    claimed = await outbox._claim("telegram", 3)  # in the sender's hands when the officer pauses
+    assert await steer(db, bc.pause, broadcast.id) == count
+    outbox._results.append({"id": claimed[0].id, "status": "sent", "sent_at": NOW, "platform_message_id": "9",
+                            "attempts": 1, "error": None})
+    await outbox._release(claimed[1:])  # e.g. a reply jumped ahead: these go back only if still `sending`
+    assert await totals(db, broadcast.id) == {"queued": 0, "sending": 0, "sent": 1, "paused": count - 1,
+                                              "cancelled": 0}

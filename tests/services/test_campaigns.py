@@ -99,7 +99,7 @@ def test_theme_default_and_override(campaign):
 
 
 def test_events_open_known_guides(campaign):
-    from bot.services.content import load_guides
+    from bot.services.guide_library import load_guides
 
     library = load_guides()
     for event in render(campaign, 2026):

@@ -5,16 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.content import (
-    CATEGORIES,
-    CONTENT_ROOT,
-    LANGS,
-    STEP_LIMIT,
-    check_content,
-    content_stats,
-    load_guides,
-    parse_guide,
-)
+from bot.services.content import check_content, content_stats
+from bot.services.guide_library import load_guides
+from bot.services.guides import CATEGORIES, CONTENT_ROOT, LANGS, STEP_LIMIT, parse_guide
 
 FIXTURES = Path(__file__).parent / "testdata" / "content"
 

@@ -35,7 +35,7 @@
 
   function setStatus(online) {
     ready = online;
-    statusEl.textContent = online ? "trực tuyến" : "đang kết nối…";
+    statusEl.textContent = online ? document.body.dataset.online : document.body.dataset.connecting;
     statusEl.className = "status " + (online ? "online" : "connecting");
   }
 
@@ -167,7 +167,7 @@
       })
       .catch(function () {
         wrap.firstChild.classList.add("failed");
-        addNote("Không gửi được ảnh (chỉ nhận ảnh dưới 20 MB).");
+        addNote(document.body.dataset.photoError);
       });
   }
 

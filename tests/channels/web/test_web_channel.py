@@ -247,3 +247,11 @@ async def test_page_and_assets_are_served(client):
     assert (await client.get("/chat/static/..%2F..%2Fchannels%2Fweb.py")).status == 404
     root = await client.get("/", allow_redirects=False)
     assert (root.status, root.headers["Location"]) == (302, "/chat")
+
+
+async def test_page_labels_follow_the_language(client):
+    default = await (await client.get("/chat")).text()
+    english = await (await client.get("/chat?lang=en")).text()
+    assert 'placeholder="Nhập tin nhắn…"' in default and '<html lang="vi">' in default
+    assert 'placeholder="Type a message…"' in english and '<html lang="en">' in english
+    assert 'data-online="online"' in english

@@ -20,8 +20,9 @@ def body(name: str) -> dict:
 
 def make_channel(db, api: FakeZaloOA, **kw) -> ZaloOAChannel:
     """A channel wired to the fake, seeded with the fake's current tokens unless told otherwise."""
-    options = {"access_token": api.access_token, "refresh_token": api.refresh_token, "timeout": 5.0} | kw
-    return ZaloOAChannel(db, APP_ID, APP_SECRET, OA_ID, OA_SECRET_KEY, api_url=api.url, oauth_url=api.url, **options)
+    options = {"access_token": api.access_token, "refresh_token": api.refresh_token, "timeout": 5.0,
+               "api_url": api.url, "oauth_url": api.url} | kw
+    return ZaloOAChannel(db, APP_ID, APP_SECRET, OA_ID, OA_SECRET_KEY, **options)
 
 
 @pytest.fixture
@@ -68,3 +69,14 @@ async def hook(channel):
     hook, client = await open_hook(channel)
     yield hook
     await client.close()
+
+
+@pytest.fixture(autouse=True)
+def _window_open(request, monkeypatch):
+    """Request-shape tests talk to members inside the 7-day window; window tests opt out with `real_window`."""
+    if "real_window" not in request.keywords:
+
+        async def always(self, user_id: str) -> bool:
+            return True
+
+        monkeypatch.setattr(ZaloOAChannel, "in_window", always)

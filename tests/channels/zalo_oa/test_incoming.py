@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.channels.zalo_oa import to_inbound
 from bot.db.zalo import ZaloEvent, ZaloOAUser
 from tests.channels.zalo_oa.conftest import body, make_channel, open_hook
-from tests.fakes.zalo_oa_api import APP_ID, APP_SECRET, OA_ID, OA_SECRET_KEY, signed
+from tests.fakes.zalo_oa_api import APP_SECRET, OA_ID, signed
 
 USER = "8000000000000000001"
 SENT_AT = datetime.fromtimestamp(1760000000, UTC)

@@ -1,0 +1,115 @@
+"""Campaign files become schedules: arm (idempotent), disarm, and the timeline staff check before arming.
+
+A yearly campaign (National DX Day) becomes one one-shot schedule per event,
+report reminder and escalation step, keyed campaign:year:step so arming twice
+adds nothing. A recurring campaign (weekly bulletin, monthly digest) becomes
+one recurring schedule keyed by the campaign id.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.schedules import Schedule, ScheduleRun
+from bot.services import broadcast as bc
+from bot.services import reminders, schedules
+from bot.services.campaigns import TZ, Campaign, campaign_dates, render
+from bot.services.recurring import RecurringCampaign
+from bot.services.schedule_rules import Rule
+
+
+@dataclass(frozen=True)
+class Step:
+    """One schedule a campaign arms: its key, when, what it does."""
+
+    key: str
+    name: str
+    rule: Rule
+    action: str
+    template: dict
+
+    @property
+    def when(self) -> datetime | None:
+        return self.rule.at
+
+
+def steps(campaign: Campaign | RecurringCampaign, year: int | None, theme: dict | None = None) -> list[Step]:
+    """Every schedule the campaign needs for `year` (recurring campaigns need no year)."""
+    if isinstance(campaign, RecurringCampaign):
+        messages = [{"vi": m.text["vi"], "en": m.text["en"], "guide": m.guide} for m in campaign.messages]
+        template = {"audience": _audience(campaign.audience).to_dict(), "messages": messages, "ack": False,
+                    "photo": None, "figures": campaign.figures}
+        return [Step(campaign.id, campaign.name["en"], campaign.rule, "broadcast", template)]
+    if year is None:
+        raise ValueError(f"{campaign.id} is a yearly campaign: give --year")
+    out = []
+    for event in render(campaign, year, theme):
+        key, once = f"{campaign.id}:{year}:{event.event_id}", Rule("once", at=event.when)
+        if event.kind == "reminder":
+            spec = _reminder(campaign, year, "members", event.text)
+            out.append(Step(key, f"{campaign.id} {year} {event.event_id}", once, "reminder", spec))
+            continue
+        template = schedules.broadcast_template(_audience(event.audience), event.text["vi"], event.text["en"],
+                                                guide=event.guide)
+        out.append(Step(key, f"{campaign.id} {year} {event.event_id}", once, "broadcast", template))
+    dates = campaign_dates(campaign, year)
+    for (day, who), after in zip(dates.escalations, campaign.reminders.escalate_after_days, strict=True):
+        at = datetime.combine(day, campaign.reminders.time, tzinfo=TZ)
+        step_id = f"escalate-d{after}-{who.replace('_', '-')}"
+        out.append(Step(f"{campaign.id}:{year}:{step_id}", f"{campaign.id} {year} {step_id}", Rule("once", at=at),
+                        "reminder", _reminder(campaign, year, who, None)))
+    return sorted(out, key=lambda s: (s.when, s.key))
+
+
+def _audience(audience) -> bc.Audience:
+    return bc.Audience(levels=list(audience.levels), roles=list(audience.roles))
+
+
+def _reminder(campaign: Campaign, year: int, target: str, text: dict | None) -> dict:
+    dates, rem = campaign_dates(campaign, year), campaign.reminders
+    return reminders.template(campaign=campaign.id, name=dict(campaign.name), year=year, start=dates.period_start,
+                              end=dates.deadline, deadline=dates.deadline, target=target,
+                              levels=list(rem.audience.levels), roles=list(rem.audience.roles), text=text,
+                              guide=rem.guide)
+
+
+async def arm(session: AsyncSession, campaign, year: int | None, theme: dict | None,
+              now: datetime) -> list[tuple[Step, str]]:
+    """Add the campaign's schedules that are not there yet: [(step, 'armed' | 'already armed' | 'past')]."""
+    plan = steps(campaign, year, theme)
+    existing = set((await session.execute(select(Schedule.key).where(
+        Schedule.key.in_([s.key for s in plan])))).scalars())
+    outcome = []
+    for step in plan:
+        if step.key in existing:
+            outcome.append((step, "already armed"))
+        elif step.rule.next_after(now) is None:
+            outcome.append((step, "past"))
+        else:
+            await schedules.add(session, name=step.name, rule=step.rule, template=step.template, now=now,
+                                action=step.action, key=step.key)
+            outcome.append((step, "armed"))
+    return outcome
+
+
+async def disarm(session: AsyncSession, campaign_id: str, year: int | None) -> int:
+    """Delete a recurring campaign's schedule, or a year's steps that have not fired yet; returns how many."""
+    if year is None:
+        query = select(Schedule).where(Schedule.key == campaign_id)
+    else:
+        fired = select(ScheduleRun.id).where(ScheduleRun.schedule_id == Schedule.id).exists()
+        query = select(Schedule).where(Schedule.key.startswith(f"{campaign_id}:{year}:", autoescape=True), ~fired)
+    removed = list((await session.execute(query)).scalars())
+    for schedule in removed:
+        await schedules.remove(session, schedule.id)
+    return len(removed)
+
+
+async def audience_size(session: AsyncSession, step: Step, now: datetime) -> int:
+    """Deliveries the step would queue against the current database (reminders: today's non-reporters)."""
+    if step.action == "reminder":
+        return await reminders.fire(session, step.template, now, dry_run=True)
+    audience = await bc.resolve(session, bc.Audience(**step.template["audience"]), None)
+    return sum((await bc.preview(session, audience, bc.rates_for())).deliveries.values())

@@ -1,0 +1,128 @@
+"""Campaign data types: what a parsed campaign file and its dated messages look like.
+
+Kept apart from `campaigns` (reading and rendering) and `campaign_checks` (the
+checked readers of each value) so both can use the types without importing
+each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.services.guides import Problem
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+LEVELS = ("village", "commune", "district", "province")  # same as bot.db.models.UNIT_KINDS
+ROLES = ("member", "leader", "officer", "admin")  # same as bot.db.models.ROLES
+ESCALATION_TARGETS = ("leader", "commune_officer", "district_officer", "province_officer", "admin")
+PLACEHOLDERS = frozenset({"year", "theme", "anchor_date", "period_start", "period_end", "deadline", "week_start"})
+RELATIVE_TO = ("anchor", "deadline", "period_start", "period_end", "week_start")
+ALL_CHANNELS = "all"
+DATE_FORMAT = "%d/%m/%Y"
+
+
+class CampaignError(ValueError):
+    """A campaign file that cannot be used; `problems` says why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class MonthDay:
+    month: int
+    day: int
+
+    def on(self, year: int) -> date:
+        """This day in `year`; 29 February becomes 28 February in a common year."""
+        if self.month == 2 and self.day == 29:
+            try:
+                return date(year, 2, 29)
+            except ValueError:
+                return date(year, 2, 28)
+        return date(year, self.month, self.day)
+
+
+@dataclass(frozen=True)
+class Audience:
+    levels: tuple[str, ...]
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CampaignEvent:
+    id: str
+    at: MonthDay | None
+    offset_days: int | None
+    relative_to: str
+    time: time
+    audience: Audience
+    channels: tuple[str, ...]  # ("all",) or channel names
+    text: Mapping[str, str]
+    guide: str | None = None
+
+
+@dataclass(frozen=True)
+class Reminders:
+    before_deadline_days: tuple[int, ...]
+    escalate_after_days: tuple[int, ...]
+    escalate_to: tuple[str, ...]
+    time: time
+    audience: Audience
+    channels: tuple[str, ...]
+    text: Mapping[str, str] | None
+    guide: str | None = None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: str
+    name: Mapping[str, str]
+    anchor: MonthDay
+    period_start: MonthDay
+    period_end: MonthDay
+    deadline_offset_days: int
+    default_theme: Mapping[str, str]
+    reminders: Reminders
+    events: tuple[CampaignEvent, ...]
+    path: Path
+
+
+@dataclass(frozen=True)
+class CampaignDates:
+    """A campaign's key dates in one year."""
+
+    year: int
+    anchor_date: date
+    period_start: date
+    period_end: date
+    deadline: date
+    week_start: date  # the seven days ending on the anchor day start here
+    reminder_dates: tuple[date, ...]  # report reminders before the deadline
+    escalations: tuple[tuple[date, str], ...]  # (day, who to tell) when a team has not reported
+
+    def placeholders(self) -> dict[str, str]:
+        return {
+            "year": str(self.year),
+            "anchor_date": self.anchor_date.strftime(DATE_FORMAT),
+            "period_start": self.period_start.strftime(DATE_FORMAT),
+            "period_end": self.period_end.strftime(DATE_FORMAT),
+            "deadline": self.deadline.strftime(DATE_FORMAT),
+            "week_start": self.week_start.strftime(DATE_FORMAT),
+        }
+
+
+@dataclass(frozen=True)
+class PlannedEvent:
+    event_id: str
+    when: datetime  # aware, Asia/Ho_Chi_Minh
+    audience: Audience
+    channels: tuple[str, ...]
+    guide: str | None
+    text: dict[str, str]  # {"vi": ..., "en": ...}
+    kind: str = "event"  # "event" or "reminder"

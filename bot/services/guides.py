@@ -1,0 +1,287 @@
+"""How-to guides: what a guide is, and how one Markdown file is read and checked.
+
+A guide is one Markdown file per language, `content/guides/<id>.<lang>.md`,
+with YAML front matter between `---` lines and a body made of steps, each a
+`## <title>` heading followed by plain text (and at most one image line
+`![alt](images/<file>.png)`). A step is sent as one chat message, so it is
+kept short (see `STEP_LIMIT`).
+
+`Problem`, `CONTENT_ROOT` and `LANGS` live here because every content module
+(campaigns, report types, the checks in `content`) builds on them, and this
+module imports none of those. Looking guides up and searching them is in
+`guide_library`; checking the whole folder is in `content`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+CONTENT_ROOT = Path(__file__).resolve().parents[2] / "content"
+GUIDES_DIR = "guides"
+
+LANGS = ("vi", "en")
+CATEGORIES = (
+    "public_services",
+    "identity",
+    "payments",
+    "selling_online",
+    "learning",
+    "safety",
+    "using_bot",
+)
+STEP_LIMIT = 700  # characters of one step (title + text): one message on a small phone
+REQUIRED_KEYS = ("id", "title", "category", "tags", "summary", "version", "last_reviewed")
+OPTIONAL_KEYS = ("related",)
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+FILE_RE = re.compile(r"^(?P<id>[^.]+)\.(?P<lang>[a-z]{2})\.md$")
+_STEP_RE = re.compile(r"^##\s+(.*?)\s*#*\s*$")
+_IMAGE_RE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)\s*$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the content, for an editor: which file and what."""
+
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    text: str
+    image: str | None = None  # path relative to the guide's folder, e.g. "images/x.png"
+    image_alt: str = ""
+
+    @property
+    def length(self) -> int:
+        """Characters this step takes as a message: title line plus text."""
+        return len(self.title) + 1 + len(self.text)
+
+
+@dataclass(frozen=True)
+class Guide:
+    id: str
+    lang: str
+    title: str
+    category: str
+    tags: tuple[str, ...]
+    summary: str
+    version: int
+    last_reviewed: date
+    related: tuple[str, ...]
+    steps: tuple[Step, ...]
+    path: Path
+
+    def image_path(self, step: Step) -> Path | None:
+        return self.path.parent / step.image if step.image else None
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _split_front_matter(text: str) -> tuple[str, str] | None:
+    """Return (front matter, body), or None when the file does not start with one."""
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return None
+    for i in range(1, len(lines)):
+        if lines[i].strip() == "---":
+            return "".join(lines[1:i]), "".join(lines[i + 1 :])
+    return None
+
+
+def _parse_body(body: str) -> tuple[list[Step], list[str]]:
+    """Split the body into steps; return the steps and the problems met."""
+    problems: list[str] = []
+    steps: list[Step] = []
+    title: str | None = None
+    lines: list[str] = []
+    preamble: list[str] = []
+
+    def close() -> None:
+        if title is None:
+            return
+        image = alt = None
+        kept: list[str] = []
+        for line in lines:
+            m = _IMAGE_RE.match(line.strip())
+            if m:
+                if image is not None:
+                    problems.append(f"step '{title}' has more than one image")
+                image, alt = m["src"], m["alt"]
+            else:
+                kept.append(line.rstrip())
+        text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+        steps.append(Step(title=title, text=text, image=image, image_alt=alt or ""))
+
+    for line in body.splitlines():
+        m = _STEP_RE.match(line) if line.startswith("## ") else None
+        if m:
+            close()
+            title, lines = m.group(1).strip(), []
+        elif title is None:
+            preamble.append(line)
+        else:
+            lines.append(line)
+    close()
+    if any(line.strip() for line in preamble):
+        problems.append("text before the first step: every part of the body must be under a '## ' step title")
+    return steps, problems
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _str_list(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        return None
+    return tuple(v.strip() for v in value)
+
+
+def parse_guide(path: Path, today: date | None = None) -> tuple[Guide | None, list[Problem]]:
+    """Read one guide file.
+
+    Returns the guide (None when it cannot be built at all) and every problem
+    found in the file itself; checks that need other files (both languages,
+    `related`, duplicates) are done by `check_content`.
+    """
+    problems: list[str] = []
+    m = FILE_RE.match(path.name)
+    if not m:
+        return None, [Problem(path, "file name must be <id>.<lang>.md, e.g. vneid-level2.vi.md")]
+    stem_id, lang = m["id"], m["lang"]
+    if lang not in LANGS:
+        problems.append(f"unknown language '{lang}' in the file name (expected one of: {', '.join(LANGS)})")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(path, f"cannot read the file as UTF-8: {exc}")]
+    split = _split_front_matter(text)
+    if split is None:
+        return None, [Problem(path, "no front matter: the file must start with a '---' line and close it with '---'")]
+    raw, body = split
+    try:
+        meta = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        return None, [Problem(path, f"front matter is not valid YAML: {exc}")]
+    if not isinstance(meta, dict):
+        return None, [Problem(path, "front matter must be a mapping of keys to values")]
+
+    missing = [k for k in REQUIRED_KEYS if k not in meta or meta[k] is None]
+    for key in missing:
+        problems.append(f"front matter is missing '{key}'")
+    for key in sorted(set(meta) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS), key=str):
+        problems.append(f"unknown front matter key '{key}'")
+
+    guide_id = meta.get("id")
+    if "id" not in missing:
+        if not isinstance(guide_id, str) or not ID_RE.match(guide_id):
+            problems.append(f"id {guide_id!r} must be kebab-case (lower-case letters, digits and '-')")
+        elif guide_id != stem_id:
+            problems.append(f"id '{guide_id}' differs from the file name '{stem_id}'")
+    for key in ("title", "summary"):
+        value = meta.get(key)
+        if key not in missing and (not isinstance(value, str) or not value.strip()):
+            problems.append(f"'{key}' must be non-empty text")
+        elif key == "summary" and isinstance(value, str) and "\n" in value.strip():
+            problems.append("'summary' must be one line")
+    category = meta.get("category")
+    if "category" not in missing and category not in CATEGORIES:
+        problems.append(f"unknown category {category!r} (expected one of: {', '.join(CATEGORIES)})")
+    tags = _str_list(meta.get("tags"))
+    if "tags" not in missing and not tags:
+        problems.append("'tags' must be a non-empty list of words")
+    version = meta.get("version")
+    if "version" not in missing and (not isinstance(version, int) or isinstance(version, bool) or version < 1):
+        problems.append(f"'version' must be a whole number from 1 up, not {version!r}")
+    reviewed = _as_date(meta.get("last_reviewed"))
+    if "last_reviewed" not in missing:
+        today = today or datetime.now(LOCAL_TZ).date()
+        if reviewed is None:
+            problems.append(f"'last_reviewed' must be a date like 2026-11-23, not {meta.get('last_reviewed')!r}")
+        elif reviewed > today:
+            problems.append(f"'last_reviewed' {reviewed.isoformat()} is in the future")
+    related: tuple[str, ...] = ()
+    if meta.get("related") is not None:
+        related_value = _str_list(meta.get("related"))
+        if related_value is None:
+            problems.append("'related' must be a list of guide ids")
+        else:
+            related = related_value
+            if isinstance(guide_id, str) and guide_id in related:
+                problems.append("'related' lists the guide itself")
+
+    steps, body_problems = _parse_body(body)
+    problems.extend(body_problems)
+    if not steps:
+        problems.append("no steps: the body needs at least one '## <step title>' section")
+    for n, step in enumerate(steps, 1):
+        if not step.title:
+            problems.append(f"step {n} has no title")
+        if not step.text and not step.image:
+            problems.append(f"step {n} '{step.title}' has no text")
+        if step.length > STEP_LIMIT:
+            problems.append(f"step {n} '{step.title}' is {step.length} characters, over the {STEP_LIMIT} limit")
+        if step.image:
+            src = Path(step.image)
+            if src.is_absolute() or "://" in step.image or ".." in src.parts:
+                problems.append(f"step {n} image '{step.image}' must be a relative path like images/<file>.png")
+            elif not (path.parent / src).is_file():
+                problems.append(f"step {n} image '{step.image}' does not exist")
+
+    result = [Problem(path, msg) for msg in problems]
+    if missing or not isinstance(guide_id, str) or not isinstance(meta.get("title"), str):
+        return None, result
+    guide = Guide(
+        id=guide_id,
+        lang=lang,
+        title=str(meta["title"]).strip(),
+        category=str(category),
+        tags=tags or (),
+        summary=str(meta.get("summary") or "").strip(),
+        version=version if isinstance(version, int) else 0,
+        last_reviewed=reviewed or date.min,
+        related=related,
+        steps=tuple(steps),
+        path=path,
+    )
+    return guide, result
+
+
+__all__ = [
+    "CATEGORIES",
+    "CONTENT_ROOT",
+    "GUIDES_DIR",
+    "LANGS",
+    "STEP_LIMIT",
+    "Guide",
+    "Problem",
+    "Step",
+    "parse_guide",
+]

@@ -1,0 +1,154 @@
+"""Reminders to teams that have not reported in a period, escalating up the tree after the deadline.
+
+Who is missing is computed when a reminder fires, never when it is armed, so
+a team that reports between two reminders gets no later one. Before the
+deadline the missing teams' members get the campaign's own text; after it the
+team leaders, then the commune officers and then the district officers get a
+note naming the missing teams of their unit. Every message is an ordinary
+outbox row at bulk priority, in the member's language.
+"""
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import exists, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.messages import Button, Outbound
+from bot.db.models import ChannelAccount, Delivery, Member, OrgUnit, Team
+from bot.db.reports import Report
+from bot.i18n import Translator
+from bot.outbox import BULK
+from bot.services.broadcast import OPEN_GUIDE
+from bot.services.reports import COUNTED
+
+OFFICER_LEVELS = {"commune_officer": "commune", "district_officer": "district", "province_officer": "province"}
+LISTED = 30  # missing teams named in one officer's note; the rest are counted
+Row = tuple[Member, ChannelAccount, Outbound]
+
+
+def template(*, campaign: str, name: dict, year: int, start: date, end: date, deadline: date, target: str,
+             levels: list[str], roles: list[str], text: dict | None, guide: str | None) -> dict:
+    """What a reminder schedule stores: the period, the deadline, who gets it and with which words."""
+    return {"campaign": campaign, "name": name, "year": year, "start": start.isoformat(), "end": end.isoformat(),
+            "deadline": deadline.isoformat(), "target": target, "levels": levels, "roles": roles, "text": text,
+            "guide": guide}
+
+
+def _missing(start: date, end: date):
+    """A filter on Team: active and no counted report dated in the period."""
+    reported = exists().where(Report.team_id == Team.id, Report.activity_date >= start,
+                              Report.activity_date <= end, Report.status.in_(COUNTED))
+    return Team.active & ~reported
+
+
+async def missing_teams(session: AsyncSession, start: date, end: date) -> list[tuple[Team, OrgUnit]]:
+    """Active teams with no report in the period, in tree order."""
+    query = (select(Team, OrgUnit).join(OrgUnit, Team.unit_id == OrgUnit.id)
+             .where(_missing(start, end)).order_by(OrgUnit.path))
+    return [tuple(row) for row in await session.execute(query)]
+
+
+async def fire(session: AsyncSession, spec: dict, now: datetime, *, dry_run: bool = False) -> int:
+    """Queue one reminder step (spec from `template`); returns how many deliveries it queued (or would)."""
+    start, end = date.fromisoformat(spec["start"]), date.fromisoformat(spec["end"])
+    target = spec["target"]
+    if target == "members":
+        rows = await _to_members(session, spec, start, end, spec["roles"], spec["levels"])
+    elif target == "leader":
+        rows = await _to_members(session, spec, start, end, ["leader"], None)
+    else:
+        rows = await _to_officers(session, spec, target, await missing_teams(session, start, end))
+    if rows and not dry_run:
+        await session.execute(insert(Delivery), [
+            {"channel": a.channel, "external_id": a.external_id, "member_id": m.id, "priority": BULK,
+             "status": "queued", "payload": out.to_dict(), "attempts": 0, "created_at": now}
+            for m, a, out in rows])
+    return len(rows)
+
+
+async def _to_members(session: AsyncSession, spec: dict, start: date, end: date, roles: list[str],
+                      levels: list[str] | None) -> list[Row]:
+    """Members with the given roles (and unit levels) in every team that has not reported."""
+    query = (select(Member, ChannelAccount).join(ChannelAccount, ChannelAccount.member_id == Member.id)
+             .join(Team, Member.team_id == Team.id).join(OrgUnit, Team.unit_id == OrgUnit.id)
+             .where(_missing(start, end), Member.role.in_(roles), ~Member.opted_out, ~ChannelAccount.unreachable))
+    if levels:
+        query = query.where(OrgUnit.kind.in_(levels))
+    rows = list(await session.execute(query))
+    messages = {locale: _member_message(spec, locale) for locale in {m.locale for m, _ in rows}}
+    return [(m, a, messages[m.locale]) for m, a in rows]
+
+
+def _member_message(spec: dict, locale: str) -> Outbound:
+    tr = Translator(locale)
+    if spec["target"] == "members" and spec.get("text"):
+        text = spec["text"].get(locale) or spec["text"]["vi"]
+    else:
+        text = tr.t("Your team has not sent its activity report for {campaign} {year} yet. It was due on "
+                    "{deadline}. Please send it today, or ask your team to.", **_words(spec, tr))
+    buttons = [[Button(f"guide:{spec['guide']}", tr.t(OPEN_GUIDE))]] if spec.get("guide") else []
+    return Outbound(text, buttons)
+
+
+def _words(spec: dict, tr: Translator) -> dict[str, str]:
+    name = spec["name"].get(tr.locale) or spec["name"]["vi"]
+    return {"campaign": name, "year": str(spec["year"]), "deadline": tr.date(date.fromisoformat(spec["deadline"]))}
+
+
+async def _to_officers(session: AsyncSession, spec: dict, target: str,
+                       missing: list[tuple[Team, OrgUnit]]) -> list[Row]:
+    """Officers of each unit at the target's level (admins: of everything) with the list of its missing teams."""
+    level = OFFICER_LEVELS.get(target)
+    units, groups = await _group(session, missing, level)
+    query = select(Member, Team.unit_id).join(Team, Member.team_id == Team.id).where(~Member.opted_out)
+    if level is None:
+        query = query.where(Member.role == "admin")
+    else:
+        query = query.where(Member.role == "officer", Team.unit_id.in_(list(groups)))
+    officers = list(await session.execute(query))
+    accounts = await _accounts(session, [m.id for m, _ in officers])
+    rows = []
+    for officer, unit_id in officers:
+        key = None if level is None else unit_id
+        if groups.get(key):
+            note = _officer_message(spec, officer.locale, units.get(key), groups[key])
+            rows += [(officer, account, note) for account in accounts.get(officer.id, [])]
+    return rows
+
+
+async def _group(session: AsyncSession, missing: list[tuple[Team, OrgUnit]],
+                 level: str | None) -> tuple[dict[int, OrgUnit], dict[int | None, list[Team]]]:
+    """Missing teams by their ancestor unit at `level` (all under None when there is no level)."""
+    if level is None:
+        return {}, {None: [team for team, _ in missing]}
+    units = {u.id: u for u in (await session.execute(select(OrgUnit).where(OrgUnit.kind == level))).scalars()}
+    groups: dict[int | None, list[Team]] = defaultdict(list)
+    for team, unit in missing:
+        head = next((int(i) for i in unit.path.strip("/").split("/") if int(i) in units), None)
+        if head is not None:
+            groups[head].append(team)
+    return units, groups
+
+
+def _officer_message(spec: dict, locale: str, unit: OrgUnit | None, teams: list[Team]) -> Outbound:
+    tr = Translator(locale)
+    words = _words(spec, tr) | {"unit": unit.name if unit else ""}
+    head = (tr.tn("{n} team in {unit} has not sent its activity report for {campaign} {year} (due {deadline}):",
+                  "{n} teams in {unit} have not sent their activity report for {campaign} {year} (due {deadline}):",
+                  len(teams), **words) if unit else
+            tr.tn("{n} team has not sent its activity report for {campaign} {year} (due {deadline}):",
+                  "{n} teams have not sent their activity report for {campaign} {year} (due {deadline}):",
+                  len(teams), **words))
+    lines = [f"• {team.name}" for team in teams[:LISTED]]
+    if len(teams) > LISTED:
+        lines.append(tr.t("… and {n} more", n=tr.number(len(teams) - LISTED)))
+    return Outbound("\n".join([head, *lines]))
+
+
+async def _accounts(session: AsyncSession, member_ids: list[int]) -> dict[int, list[ChannelAccount]]:
+    found: dict[int, list[ChannelAccount]] = defaultdict(list)
+    query = select(ChannelAccount).where(ChannelAccount.member_id.in_(member_ids), ~ChannelAccount.unreachable)
+    for account in (await session.execute(query)).scalars():
+        found[account.member_id].append(account)
+    return found
