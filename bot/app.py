@@ -13,6 +13,8 @@ from bot.core.dispatcher import Core
 from bot.db.migrate import upgrade
 from bot.db.session import Database
 from bot.outbox import Outbox
+from bot.scheduler import Scheduler
+from bot.services.schedule_rules import Policy
 from handlers import build_router
 from handlers.menu import show_menu
 
@@ -74,6 +76,7 @@ class App:
         self.outbox = Outbox(self.db, self.channels, clock)
         self.core = Core(self.db, build_router(), self.outbox, self.channels, clock, settings.locale, show_menu,
                          media_dir=settings.media_dir, report_window_days=settings.report_window_days)
+        self.scheduler = Scheduler(self.db, clock, Policy.from_settings(settings), outbox=self.outbox)
         self.web = web.Application(client_max_size=21 * 1024 * 1024)
         self.web.router.add_get("/health", self._health)
         for channel in self.channels.values():
@@ -98,6 +101,7 @@ class App:
         await self._runner.setup()
         await web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port).start()
         await self.outbox.start()
+        await self.scheduler.start()
         for channel in self.channels.values():
             await channel.start(self.core.handle)
         log.info("cdsbot is serving on %s with channels: %s", self.url, ", ".join(self.channels) or "none")
@@ -106,6 +110,7 @@ class App:
         """Stop taking messages, finish sends in flight (unsent rows stay queued), close everything."""
         for channel in self.channels.values():
             await channel.stop()
+        await self.scheduler.stop()
         await self.outbox.stop()
         if self._runner is not None:
             await self._runner.cleanup()

@@ -92,7 +92,7 @@ async def test_kill_mid_broadcast_then_restart_misses_nobody(demo_roster):
     print(f"\nkilled after {at_kill} deliveries ({recorded} recorded); sent twice: {duplicates} (bound {BOUND})")
     assert len(per_chat) == MEMBERS, "someone never got the announcement"
     assert duplicates <= at_kill - recorded <= BOUND
-    assert api.throttled == 0
+    assert api.throttled <= BOUND  # a resend within a second of the first copy meets the per-chat limit
     async with db.session() as session:
         assert dict((await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))).all()) \
             == {"sent": MEMBERS}
