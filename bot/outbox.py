@@ -4,7 +4,8 @@ Rows are claimed in small batches (replies first), paced to the channel's
 limits (overall rate and per-chat interval), and their outcome is written
 back in batches. Channels only label failures; this module decides:
 throttled → wait `retry_after`; retryable → back off; gone → unreachable;
-permanent → failed; config → pause the channel. After a crash, rows that
+permanent → failed; config → pause the channel; out of window → held
+(or sent over another linked channel: see delivery_followups). After a crash, rows that
 were claimed but not confirmed go back to the queue, so at most the
 messages in flight at the moment of the crash are sent twice.
 
@@ -27,8 +28,9 @@ from sqlalchemy import bindparam, or_, select, update
 from bot.channels.base import Channel, Failure, SendError
 from bot.clock import Clock
 from bot.core.messages import Outbound
-from bot.db.models import ChannelAccount, Delivery
+from bot.db.models import Delivery
 from bot.db.session import Database
+from bot.delivery_followups import Shown, labels_of, mark_unreachable, remember_options, reroute_held
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,12 @@ class Claimed:
     member_id: int | None
     payload: dict
     attempts: int
+    priority: int
+
+    @property
+    def order(self) -> tuple[int, int]:
+        """Replies before bulk, then oldest first."""
+        return self.priority, self.id
 
 
 class Pacer:
@@ -104,7 +112,9 @@ class Outbox:
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
         self._results: list[dict] = []
-        self._gone: list[tuple[str, str]] = []
+        self._gone: list[tuple[str, str]] = []  # (channel, external id) that blocked the bot
+        self._held: list[int] = []  # rows the platform may not send now
+        self._shown: list[Shown] = []  # numbered options shown on channels without buttons
 
     @staticmethod
     def enqueue(session, channel: str, external_id: str, message: Outbound, *, member_id=None,
@@ -164,13 +174,13 @@ class Outbox:
         async with self.db.session() as session:
             rows = (await session.execute(claim)).all()
             await session.commit()
-        rows.sort(key=lambda r: (r.priority, r.id))
-        return [Claimed(r.id, r.external_id, r.member_id, r.payload, r.attempts) for r in rows]
+        claimed = [Claimed(r.id, r.external_id, r.member_id, r.payload, r.attempts, r.priority) for r in rows]
+        return sorted(claimed, key=lambda row: row.order)
 
     async def _run(self, code: str) -> None:
         channel, pacer = self.channels[code], Pacer(self.channels[code])
         batch = max(1, min(MAX_BATCH, int(channel.limits.per_second / 2)))
-        waiting: list[tuple[float, int, Claimed]] = []  # rows whose chat must wait, by ready time
+        waiting: list[tuple[float, tuple[int, int], Claimed]] = []  # rows whose chat must wait, by ready time
         inflight: set[asyncio.Task] = set()
         slots = asyncio.Semaphore(CONCURRENCY)
         try:
@@ -188,7 +198,7 @@ class Outbox:
                         break
                     wait = pacer.chat_wait(row.external_id)
                     if wait > 0:
-                        heapq.heappush(waiting, (time.monotonic() + wait, row.id, row))
+                        heapq.heappush(waiting, (time.monotonic() + wait, row.order, row))
                         continue
                     await pacer.take(row.external_id)
                     await slots.acquire()
@@ -205,7 +215,7 @@ class Outbox:
         now, rows = time.monotonic(), []
         while waiting and waiting[0][0] <= now:
             rows.append(heapq.heappop(waiting)[2])
-        return sorted(rows, key=lambda r: r.id)
+        return sorted(rows, key=lambda row: row.order)
 
     async def _idle(self, code: str, waiting: list) -> None:
         timeout = 0.5 if not waiting else max(0.0, min(0.5, waiting[0][0] - time.monotonic()))
@@ -221,8 +231,14 @@ class Outbox:
         await self._flush()
 
     async def _send(self, channel: Channel, pacer: Pacer, row: Claimed) -> None:
+        message = Outbound.from_dict(row.payload)
+        shown = None
+        if message.buttons and not channel.supports_buttons:
+            labels = [b.label for b in message.all_buttons()]
+            message, options = message.numbered()
+            shown = Shown(channel.code, row.external_id, options, labels_of(options, labels))
         try:
-            message_id = await channel.send(row.external_id, Outbound.from_dict(row.payload))
+            message_id = await channel.send(row.external_id, message)
         except SendError as exc:
             self._record_failure(channel, pacer, row, exc)
         except Exception as exc:  # a bug in an adapter must not stop delivery
@@ -232,6 +248,8 @@ class Outbox:
             self._results.append({"id": row.id, "status": "sent", "sent_at": self.clock.now(),
                                   "platform_message_id": message_id, "attempts": row.attempts + 1,
                                   "error": None})
+            if shown is not None:
+                self._shown.append(shown)
 
     def _record_failure(self, channel: Channel, pacer: Pacer, row: Claimed, exc: SendError) -> None:
         now, attempts = self.clock.now(), row.attempts + 1
@@ -251,6 +269,9 @@ class Outbox:
         elif exc.failure is Failure.GONE:
             result |= {"status": "unreachable"}
             self._gone.append((channel.code, row.external_id))
+        elif exc.failure is Failure.OUT_OF_WINDOW:
+            result |= {"status": "held", "attempts": row.attempts}
+            self._held.append(row.id)
         else:
             result |= {"status": "failed"}
         self._results.append(result)
@@ -264,29 +285,31 @@ class Outbox:
                 log.exception("could not record delivery outcomes; will retry")
 
     async def _flush(self) -> None:
-        """Write collected outcomes in one transaction."""
-        results, gone = self._results, self._gone
-        if not results and not gone:
+        """Write collected outcomes, and what they change elsewhere, in one transaction."""
+        taken = self._results, self._gone, self._held, self._shown
+        if not any(taken):
             return
-        self._results, self._gone = [], []
+        self._results, self._gone, self._held, self._shown = [], [], [], []
         try:
-            await self._write(results, gone)
-        except BaseException:
-            self._results[:0], self._gone[:0] = results, gone  # keep them for the next flush
+            await self._write(*taken)
+        except BaseException:  # keep them for the next flush
+            for pending, items in zip((self._results, self._gone, self._held, self._shown), taken, strict=True):
+                pending[:0] = items
             raise
 
-    async def _write(self, results: list[dict], gone: list[tuple[str, str]]) -> None:
+    async def _write(self, results: list[dict], gone: list, held: list[int], shown: list[Shown]) -> None:
         async with self.db.session() as session:
             for group in _group_by_keys(results).values():
                 params = [{"row_id": item["id"], **{k: v for k, v in item.items() if k != "id"}} for item in group]
                 await session.execute(_update_by_id(requeue=group[0]["status"] == "queued"), params)
-            for code, external_id in gone:
-                await session.execute(
-                    update(ChannelAccount)
-                    .where(ChannelAccount.channel == code, ChannelAccount.external_id == external_id)
-                    .values(unreachable=True)
-                )
+            await mark_unreachable(session, gone)
+            if held:
+                await reroute_held(session, held, set(self.channels))
+            await remember_options(session, shown)
             await session.commit()
+        if held:  # rerouted copies wait on other channels
+            for code in self.channels:
+                self.wake(code)
 
 
 def _group_by_keys(results: list[dict]) -> dict[tuple, list[dict]]:

@@ -7,7 +7,7 @@ from bot.core.messages import Button
 from bot.core.router import Router
 from bot.db.guides import GuideView
 from bot.i18n import N_
-from bot.services.guide_library import GuideLibrary, load_guides
+from bot.services.guide_library import LENIENT, STRICT, GuideLibrary, load_guides
 from bot.services.guides import Guide
 from bot.text import fold
 
@@ -95,9 +95,9 @@ def _image(guide: Guide, step_no: int) -> str | None:
     return str(path) if path and path.exists() else None
 
 
-async def search_reply(ctx: Context, query: str) -> bool:
-    """Answer typed words with matching guides; False when nothing matched."""
-    found = library().search(query, ctx.locale)
+async def search_reply(ctx: Context, query: str, threshold: float = STRICT) -> bool:
+    """Answer typed words with matching guides; False when nothing matched well enough."""
+    found = library().search(query, ctx.locale, threshold=threshold)
     if not found:
         return False
     ctx.goto(SEARCH)
@@ -116,7 +116,7 @@ async def on_search(ctx: Context) -> None:
         ctx.finish()
         await other(ctx)
         return
-    if await search_reply(ctx, ctx.text):
+    if await search_reply(ctx, ctx.text, threshold=LENIENT):
         return
     ctx.reply(ctx.t("Nothing found for “{query}”. Try other words, or one of these:", query=ctx.text),
               guide_buttons(library().suggest(ctx.locale), "search") + [[ctx.button("menu:guides", "📚 All topics")]])

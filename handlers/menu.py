@@ -3,7 +3,10 @@
 from bot.core.context import Context
 from bot.core.router import Router
 from bot.i18n import N_
+from bot.text import fold
 
+GREETINGS = ("chao", "xin chao", "chao ban", "alo", "hello", "hi", "vang", "da", "ok")
+THANKS = ("cam on", "cam on ban", "thanks", "thank you")
 STAFF = ("leader", "officer", "admin")
 OFFICERS = ("officer", "admin")
 
@@ -39,6 +42,16 @@ async def on_menu(ctx: Context) -> None:
     await show_menu(ctx)
 
 
+async def on_greeting(ctx: Context) -> None:
+    """"Chào", "alo", "cảm ơn": a friendly word back and the menu (never a guide search)."""
+    if ctx.member is None:
+        await show_menu(ctx)
+        return
+    name = ctx.member.full_name
+    thanks = fold(ctx.text) in THANKS
+    await show_menu(ctx, ctx.t("Glad to help, {name}!", name=name) if thanks else ctx.t("Hello, {name}!", name=name))
+
+
 async def on_cancel(ctx: Context) -> None:
     ctx.finish()
     await show_menu(ctx, ctx.t("Cancelled."))
@@ -71,4 +84,5 @@ def register(router: Router) -> None:
     router.keyword("menu", "trang chu", "danh muc", anywhere=True)(on_menu)
     router.command("cancel", "huy")(on_cancel)
     router.cancel(on_cancel)
+    router.keyword(*GREETINGS, *THANKS)(on_greeting)
     router.fallback(on_unknown)

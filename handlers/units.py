@@ -18,7 +18,7 @@ SHOW_AT_MOST = 15
 def _list(ctx: Context, names: list[str]) -> str:
     shown = "\n".join(f"• {n}" for n in names[:SHOW_AT_MOST])
     more = len(names) - SHOW_AT_MOST
-    return shown + ("\n" + ctx.tn("… and {n} more", "… and {n} more", more) if more > 0 else "")
+    return shown + ("\n" + ctx.t("… and {n} more", n=ctx.tr.number(more)) if more > 0 else "")
 
 
 async def _leader_view(ctx: Context, start, end) -> list[str]:

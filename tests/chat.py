@@ -83,7 +83,10 @@ class Chat:
             )).scalars().all()
             await session.execute(update(Delivery).where(Delivery.id.in_([r.id for r in rows])).values(status="sent"))
             await session.commit()
-        return [Outbound.from_dict(r.payload) for r in rows]
+        messages = [Outbound.from_dict(r.payload) for r in rows]
+        if not self.harness.channels[self.channel].supports_buttons:  # as the outbox sends them
+            messages = [m.numbered()[0] for m in messages]
+        return messages
 
     @property
     def text(self) -> str:

@@ -91,7 +91,8 @@ async def test_kill_mid_broadcast_then_restart_misses_nobody(demo_roster):
     duplicates = sum(n - 1 for n in per_chat.values())
     print(f"\nkilled after {at_kill} deliveries ({recorded} recorded); sent twice: {duplicates} (bound {BOUND})")
     assert len(per_chat) == MEMBERS, "someone never got the announcement"
-    assert duplicates <= at_kill - recorded <= BOUND
+    # Requests still on their way to the server when the sender died are counted after `at_kill`.
+    assert duplicates <= min(BOUND, at_kill - recorded + CONCURRENCY)
     assert api.throttled <= BOUND  # a resend within a second of the first copy meets the per-chat limit
     async with db.session() as session:
         assert dict((await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))).all()) \

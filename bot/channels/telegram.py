@@ -1,8 +1,9 @@
 """Telegram adapter: Bot API updates become `Inbound`, `Outbound` becomes Bot API calls.
 
 The one module that imports python-telegram-bot. It uses the bare `Bot`
-(no Application, no ConversationHandler): the core owns conversation state
-and the outbox owns pacing and retries; this module only translates.
+(no Application, no ConversationHandler) to receive and for setup calls;
+sends go through the lean `TelegramSender` (telegram_send.py). The core owns
+conversation state and the outbox owns pacing and retries; this only translates.
 """
 
 import asyncio
@@ -12,7 +13,6 @@ import json
 import logging
 import warnings
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import telegram as tg
 from aiohttp import web
@@ -21,6 +21,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import Channel, Failure, InboundSink, Limits, SendError
+from bot.channels.telegram_send import GONE_BAD_REQUESTS, TelegramSender
 from bot.core.messages import Inbound, Outbound
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,6 @@ CODE = "telegram"
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 UPDATES = ["message", "callback_query", "my_chat_member"]
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
-CALLBACK_DATA_LIMIT = 64  # bytes
-GONE_BAD_REQUESTS = ("chat not found", "user not found", "peer_id_invalid")
 # Message kinds the core answers with "I can only read text and photos"; service messages are ignored.
 OTHER_KINDS = ("sticker", "voice", "document", "audio", "video", "video_note", "animation", "location", "venue")
 BLOCKING = {"kicked", "left"}
@@ -129,20 +126,6 @@ def _parse_update(body: bytes) -> dict:
     return update
 
 
-def _split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Cut a long text into pieces Telegram accepts, preferring line and word breaks."""
-    parts = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit + 1)
-        if cut < limit // 2:
-            cut = text.rfind(" ", 0, limit + 1)
-        if cut < limit // 2:
-            cut = limit
-        parts.append(text[:cut])
-        text = text[cut:].lstrip("\n ")
-    return [*parts, text] if text or not parts else parts
-
-
 def _retry_seconds(exc: error.RetryAfter) -> float:
     """PTB 22 gives retry_after as int or timedelta, depending on PTB_TIMEDELTA."""
     value = exc.retry_after
@@ -187,12 +170,13 @@ class TelegramChannel(Channel):
         self._token = token
         api_url = api_url.rstrip("/")
         times = {"read_timeout": timeout, "write_timeout": timeout, "connect_timeout": timeout}
-        request = HTTPXRequest(64, pool_timeout=timeout, **times)
+        request = HTTPXRequest(4, pool_timeout=timeout, **times)  # setup calls and file downloads only
         polling = HTTPXRequest(2, **times)  # PTB adds the long-poll timeout to read_timeout
         self._bot = tg.Bot(
             token, base_url=f"{api_url}/bot", base_file_url=f"{api_url}/file/bot",
             request=request, get_updates_request=polling,
         )  # fmt: skip
+        self._sender = TelegramSender(api_url, token, timeout, paid_broadcast)
         self._sink: InboundSink | None = None
         self._poller: asyncio.Task | None = None
         self._offset: int | None = None
@@ -232,16 +216,11 @@ class TelegramChannel(Channel):
                 with contextlib.suppress(error.TelegramError):
                     await self._bot.get_updates(offset=self._offset, timeout=0, read_timeout=2)
         await self._bot.shutdown()
+        await self._sender.close()
 
     async def send(self, external_id: str, message: Outbound) -> str:
         """Send text (split if long), buttons or a contact request, and a photo; return the last message id."""
-        markup = self._markup(message)
-        try:
-            if message.photo:
-                return await self._send_photo(external_id, message, markup)
-            return await self._send_texts(external_id, message.text, markup)
-        except error.TelegramError as exc:
-            raise self._label(exc) from exc
+        return await self._sender.send(external_id, message)
 
     async def fetch_photo(self, reference: str) -> bytes:
         """Download a member's photo by its file_id."""
@@ -258,59 +237,8 @@ class TelegramChannel(Channel):
         await self._bot.set_my_commands(vietnamese)
         await self._bot.set_my_commands([tg.BotCommand(name, en) for name, _, en in COMMANDS], language_code="en")
 
-    def _markup(self, message: Outbound) -> tg.InlineKeyboardMarkup | tg.ReplyKeyboardMarkup | None:
-        """A contact request becomes a one-time reply keyboard (other buttons become its text keys,
-        which the core maps back to their payloads); otherwise inline buttons, or nothing."""
-        if message.request_contact:
-            rows = [[tg.KeyboardButton(message.request_contact, request_contact=True)]]
-            rows += [[tg.KeyboardButton(b.label) for b in row] for row in message.buttons]
-            return tg.ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
-        if message.buttons:
-            for button in message.all_buttons():
-                if len(button.payload.encode()) > CALLBACK_DATA_LIMIT:
-                    raise SendError(Failure.PERMANENT, f"button payload over 64 bytes: {button.payload[:20]}…")
-            rows = [[tg.InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in message.buttons]
-            return tg.InlineKeyboardMarkup(rows)
-        return None
-
-    async def _send_texts(self, chat_id: str, text: str, markup) -> str:
-        """Send the text in pieces; the keyboard goes with the last piece, under the end of the text."""
-        pieces = _split(text)
-        for index, piece in enumerate(pieces):
-            last = index == len(pieces) - 1
-            sent = await self._bot.send_message(chat_id, piece, reply_markup=markup if last else None, **self._extra)
-        return str(sent.message_id)
-
-    async def _send_photo(self, chat_id: str, message: Outbound, markup) -> str:
-        """Photo with the text as caption, or the photo first and the text after when it is too long."""
-        photo = await self._photo_input(message.photo)
-        fits = len(message.text) <= CAPTION_LIMIT
-        sent = await self._bot.send_photo(
-            chat_id, photo, caption=(message.text or None) if fits else None,
-            reply_markup=markup if fits else None, **self._extra,
-        )  # fmt: skip
-        if fits:
-            return str(sent.message_id)
-        return await self._send_texts(chat_id, message.text, markup)
-
-    async def _photo_input(self, photo: str) -> str | tg.InputFile:
-        """URLs and file_ids go as strings; local files are uploaded."""
-        if photo.startswith(("http://", "https://")):
-            return photo
-        path = Path(photo)
-        if await asyncio.to_thread(path.is_file):
-            return tg.InputFile(await asyncio.to_thread(path.read_bytes), filename=path.name)
-        if "/" in photo or "\\" in photo:
-            raise SendError(Failure.PERMANENT, f"photo file not found: {path.name}")
-        return photo  # a Telegram file_id
-
-    @property
-    def _extra(self) -> dict:
-        """Paid broadcast lifts the 30/s limit (Telegram charges Stars per message above it)."""
-        return {"allow_paid_broadcast": True} if self.paid_broadcast else {}
-
     def _label(self, exc: error.TelegramError) -> SendError:
-        """Map PTB's exceptions to the outbox's five failure labels."""
+        """Map PTB's exceptions (setup calls, photo downloads) to the outbox's failure labels."""
         detail = self._redact(exc.message)
         if isinstance(exc, error.RetryAfter):
             return SendError(Failure.THROTTLED, detail, retry_after=_retry_seconds(exc))

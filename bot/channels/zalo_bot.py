@@ -19,8 +19,8 @@ import aiohttp
 from aiohttp import web
 
 from bot.channels.base import Channel, Failure, InboundSink, Limits, SendError
-from bot.channels.zalo_oa_send import split_text
 from bot.core.messages import Inbound, Outbound
+from bot.text import split_text
 
 log = logging.getLogger(__name__)
 

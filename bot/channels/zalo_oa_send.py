@@ -18,6 +18,7 @@ from bot.channels.base import Failure, SendError
 from bot.channels.zalo_tokens import ZaloTokens
 from bot.clock import Clock
 from bot.core.messages import Button, Outbound
+from bot.text import split_text
 
 log = logging.getLogger(__name__)
 
@@ -71,20 +72,6 @@ def _until_six(now: datetime) -> float:
     return ((six if six > local else six + timedelta(days=1)) - local).total_seconds()
 
 
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Cut a long text into pieces the platform accepts, preferring line and word breaks."""
-    parts = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit + 1)
-        if cut < limit // 2:
-            cut = text.rfind(" ", 0, limit + 1)
-        if cut < limit // 2:
-            cut = limit
-        parts.append(text[:cut])
-        text = text[cut:].lstrip("\n ")
-    return [*parts, text] if text or not parts else parts
-
-
 def text_message(text: str) -> dict:
     return {"text": text}
 
@@ -129,7 +116,7 @@ class OASender:
             message_id = await self._send_photo(http, user_id, message.photo, caption)
             if caption or not (text or buttons):
                 return message_id
-        pieces = split_text(text)
+        pieces = split_text(text, TEXT_LIMIT)
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
             body = button_message(piece, buttons) if last and buttons else text_message(piece)

@@ -21,6 +21,7 @@ from bot.core.messages import Inbound, Outbound
 from bot.core.router import Router
 from bot.db.models import ChannelAccount, Conversation, InboundSeen, Member
 from bot.db.session import Database
+from bot.delivery_followups import release_held
 from bot.outbox import REPLY, Outbox
 from bot.text import fold
 
@@ -159,15 +160,17 @@ class Core:
         return True
 
     async def _save(self, ctx: Context) -> None:
-        """Store the conversation (version-checked) and queue replies and notices."""
-        now, channel = self.clock.now(), self.channels.get(ctx.inbound.channel)
+        """Store the conversation (version-checked) and queue replies and notices.
+
+        Buttons are kept as they are: the outbox numbers them for channels without buttons.
+        """
+        now = self.clock.now()
         options: dict[str, str] = {}
         labels = {fold(b.label): b.payload for m in ctx.replies for b in m.all_buttons()}
+        await self._release_held(ctx)
         for message in ctx.replies:
             if message.buttons:
-                rendered, options = numbered(message)
-                if channel is not None and not channel.supports_buttons:
-                    message = rendered
+                options = message.numbered()[1]
             member_id = ctx.member.id if ctx.member else None
             Outbox.enqueue(ctx.session, ctx.inbound.channel, ctx.inbound.external_id, message,
                            member_id=member_id, priority=REPLY, now=now)
@@ -185,15 +188,20 @@ class Core:
             await ctx.session.rollback()
             raise StaleConversation()
 
+    async def _release_held(self, ctx: Context) -> None:
+        """The member wrote: messages held for them here (outside a platform's window) go out now."""
+        held = await release_held(ctx.session, ctx.inbound.channel, ctx.inbound.external_id)
+        if held:
+            ctx.replies.insert(0, Outbound(ctx.tn("You have {n} new announcement:", "You have {n} new announcements:",
+                                                  held)))
+
     async def enqueue_for_member(self, session, member_id: int, message: Outbound, priority: int) -> int:
         """Queue `message` to every reachable channel account of a member; returns how many."""
         accounts = (await session.execute(select(ChannelAccount).where(
             ChannelAccount.member_id == member_id, ~ChannelAccount.unreachable
         ))).scalars().all()
         for account in accounts:
-            channel = self.channels.get(account.channel)
-            out = numbered(message)[0] if channel and not channel.supports_buttons else message
-            Outbox.enqueue(session, account.channel, account.external_id, out, member_id=member_id,
+            Outbox.enqueue(session, account.channel, account.external_id, message, member_id=member_id,
                            priority=priority, now=self.clock.now())
             self.outbox.wake(account.channel)
         return len(accounts)
@@ -215,12 +223,3 @@ class Core:
         except Exception:
             log.exception("could not recover the conversation of a %s chat", inbound.channel)
 
-
-def numbered(message: Outbound) -> tuple[Outbound, dict[str, str]]:
-    """Render buttons as numbered lines ("1. Hướng dẫn") for channels that have none."""
-    options, lines = {}, []
-    for number, button in enumerate(message.all_buttons(), 1):
-        options[str(number)] = button.payload
-        lines.append(f"{number}. {button.label}")
-    text = message.text + ("\n\n" + "\n".join(lines) if lines else "")
-    return Outbound(text, [], message.photo, message.request_contact), options

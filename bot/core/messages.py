@@ -47,3 +47,10 @@ class Outbound:
 
     def all_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]
+
+    def numbered(self) -> tuple["Outbound", dict[str, str]]:
+        """Buttons as numbered lines ("1. Hướng dẫn") for channels that have none, and number → payload."""
+        options = {str(n): b.payload for n, b in enumerate(self.all_buttons(), 1)}
+        lines = [f"{n}. {b.label}" for n, b in enumerate(self.all_buttons(), 1)]
+        text = self.text + ("\n\n" + "\n".join(lines) if lines else "")
+        return Outbound(text, [], self.photo, self.request_contact), options

@@ -29,7 +29,8 @@ _WORD_RE = re.compile(r"[a-z0-9]+")
 # --------------------------------------------------------------------------- search
 
 _TITLE_W, _TAG_W, _SUMMARY_W, _STEP_W = 3.0, 3.0, 2.0, 1.0
-_THRESHOLD = 1.1  # mean per-word score a guide needs to be returned at all
+LENIENT = 1.1  # mean per-word score a guide needs to be returned at all
+STRICT = 2.0  # for text typed outside the guides: a word only in some step's text is not enough
 
 
 def _words(text: str) -> list[str]:
@@ -153,11 +154,12 @@ class GuideLibrary:
     def in_category(self, category: str, lang: str) -> list[Guide]:
         return [g for g in self.all(lang) if g.category == category]
 
-    def search(self, query: str, lang: str, limit: int = 5) -> list[Guide]:
-        """Guides matching `query`, best first; [] when nothing matches well enough.
+    def search(self, query: str, lang: str, limit: int = 5, threshold: float = LENIENT) -> list[Guide]:
+        """Guides matching `query`, best first; [] when nothing scores `threshold`.
 
         Diacritics and case do not matter, and a one-letter slip in a word of
-        four letters or more is forgiven.
+        four letters or more is forgiven. A higher threshold (`STRICT`) keeps
+        only matches in titles, tags and summaries.
         """
         words = _words(query)
         if len(words) > 1:
@@ -167,7 +169,7 @@ class GuideLibrary:
         scored = []
         for guide in self.all(lang):
             score = self._index(guide).score(words)
-            if score >= _THRESHOLD:
+            if score >= threshold:
                 scored.append((score, guide))
         scored.sort(key=lambda sg: (-sg[0], fold(sg[1].title), sg[1].id))
         return [g for _, g in scored[:limit]]
