@@ -12,11 +12,12 @@ from tqdm import tqdm
 
 from bot import cli_broadcast, cli_content, cli_reports, cli_schedule, cli_zalo
 from bot.app import create_app, serve
+from bot.clock import Clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.db.migrate import upgrade
 from bot.db.models import ROLES
 from bot.db.session import Database
-from bot.services import catalogs, members, org, roster
+from bot.services import catalogs, members, org, reachability, roster
 
 DEMO_UNIT, DEMO_CODES = "21409", 4  # Xã Đức Nhuận (Mộ Đức) and its villages
 DEMO_ROSTERS = sorted((Path(__file__).resolve().parents[1] / "content" / "units").glob("*.csv"))
@@ -182,6 +183,18 @@ async def cmd_i18n_check(settings: Settings, args) -> None:
     print("catalogs are complete and up to date")
 
 
+async def cmd_members_reach(settings: Settings, args) -> None:
+    async def work(session):
+        return await reachability.reach(session, await _unit_or_none(session, args.code), Clock().now())
+
+    rows = await _with_session(settings, work)
+    channels = sorted({channel for row in rows for channel in row.by_channel})
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["unit_code", "unit_name", "members", *channels])
+    for row in rows:
+        writer.writerow([row.code, row.name, row.members, *(row.by_channel.get(c, 0) for c in channels)])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cdsbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -216,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing = mem.add_parser("list", help="members with ids, as CSV")
     listing.add_argument("code", nargs="?", help="only this unit's subtree")
     listing.set_defaults(func=cmd_members_list)
+    reach = mem.add_parser("reach", help="members reachable now on each channel, per unit (CSV)")
+    reach.add_argument("code", nargs="?", help="the unit whose child units to list (default: the province)")
+    reach.set_defaults(func=cmd_members_reach)
 
     i18n = commands.add_parser("i18n", help="translations").add_subparsers(dest="sub", required=True)
     i18n.add_parser("update", help="extract strings, update vi/en catalogs").set_defaults(func=cmd_i18n_update)

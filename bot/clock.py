@@ -2,6 +2,10 @@
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+# Quảng Ngãi's time (UTC+7, no daylight saving): what members see and schedules run on.
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class Clock:

@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     schedule_grace_hours: int = 6
     quiet_start: str = "21:00"
     quiet_end: str = "07:00"
-    # Zalo Official Account (starts when the app id and a refresh token are set); see docs/zalo-api.md.
+    # Zalo Official Account (starts when the app id and app secret are set); see docs/zalo-api.md.
     zalo_oa_app_id: str = ""
     zalo_oa_app_secret: SecretStr | None = None
     zalo_oa_oa_id: str = ""

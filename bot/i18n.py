@@ -10,7 +10,6 @@ import io
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _format_date
 from babel.dates import format_time as _format_time
@@ -18,11 +17,12 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from bot.clock import LOCAL_TZ
+
 LOCALES_DIR = Path(__file__).resolve().parents[1] / "content" / "locales"
 LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"
 DATE_FORMATS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
-TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def N_(message: str) -> str:  # noqa: N802 (gettext convention)
@@ -67,11 +67,11 @@ class Translator:
 
     def date(self, value: date | datetime) -> str:
         if isinstance(value, datetime):
-            value = value.astimezone(TIMEZONE).date()
+            value = value.astimezone(LOCAL_TZ).date()
         return _format_date(value, DATE_FORMATS[self.locale], locale=self.locale)
 
     def weekday(self, value: date) -> str:
         return _format_date(value, "EEEE", locale=self.locale)
 
     def time(self, value: datetime) -> str:
-        return _format_time(value.astimezone(TIMEZONE), "HH:mm", locale=self.locale)
+        return _format_time(value.astimezone(LOCAL_TZ), "HH:mm", locale=self.locale)

@@ -9,8 +9,8 @@ so editing a field from the summary is "forget it, then advance".
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
+from bot.clock import LOCAL_TZ
 from bot.core.context import Context
-from bot.i18n import TIMEZONE
 from bot.services.report_types import ReportType, load_report_types
 
 DRAFT = "report"
@@ -41,7 +41,7 @@ def report_type(ctx: Context) -> ReportType | None:
 
 def today(ctx: Context) -> date:
     """The member's calendar day (Asia/Ho_Chi_Minh)."""
-    return ctx.now.astimezone(TIMEZONE).date()
+    return ctx.now.astimezone(LOCAL_TZ).date()
 
 
 def window_days(ctx: Context) -> int:

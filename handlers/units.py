@@ -4,10 +4,10 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
+from bot.clock import LOCAL_TZ
 from bot.core.context import Context
 from bot.core.router import Router
 from bot.db.models import OrgUnit
-from bot.i18n import TIMEZONE
 from bot.services import members, reports
 from bot.services.report_types import load_report_types
 from handlers.report_draft import today
@@ -39,7 +39,7 @@ async def _officer_view(ctx: Context, start, end) -> list[str]:
         root = (await ctx.session.execute(select(OrgUnit).order_by(OrgUnit.depth, OrgUnit.id).limit(1))).scalar_one()
     else:
         root = (await members.team_of(ctx.session, ctx.member))[1]
-    deadline = datetime.combine(end + timedelta(days=1), time(), TIMEZONE)
+    deadline = datetime.combine(end + timedelta(days=1), time(), LOCAL_TZ)
     count_ids = sorted({c.id for t in load_report_types().values() for c in t.counts})
     result = await reports.rollup(ctx.session, root, start, end, deadline=deadline, count_ids=count_ids)
     lines = [root.name]

@@ -1,3 +1,4 @@
+
 """The scheduler: one leader per database, catch-up on start, and the DX Day campaign run through 2027."""
 
 from datetime import UTC, datetime, timedelta
@@ -5,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import FakeClock
+from bot.clock import LOCAL_TZ, FakeClock
 from bot.db.models import Delivery
 from bot.db.schedules import Schedule, ScheduleRun
 from bot.db.session import Database
@@ -13,7 +14,7 @@ from bot.scheduler import Scheduler
 from bot.services import arming, schedules
 from bot.services import broadcast as bc
 from bot.services.campaigns import load_campaign
-from bot.services.schedule_rules import LOCAL, Rule
+from bot.services.schedule_rules import Rule
 from tests.fakes.members import add_members
 from tests.services.test_reminders import DUC_NHUAN, MO_DUC, add_person
 
@@ -54,14 +55,14 @@ async def test_two_schedulers_on_one_database_send_each_message_once(any_db, peo
         if not db.is_sqlite:
             assert [first.active, second.active] == [True, False]
         for day in range(3):
-            clock.set(datetime(2027, 9, 1 + day, 8, 0, tzinfo=LOCAL))
+            clock.set(datetime(2027, 9, 1 + day, 8, 0, tzinfo=LOCAL_TZ))
             await first.tick()
             await second.tick()
         assert await count(db, ScheduleRun) == 3 and await count(db, Delivery) == 3 * 62
         await first.stop()  # the leader goes away; the other takes over at its next heartbeat
         await second.heartbeat()
         assert second.active
-        clock.set(datetime(2027, 9, 4, 8, 0, tzinfo=LOCAL))
+        clock.set(datetime(2027, 9, 4, 8, 0, tzinfo=LOCAL_TZ))
         await second.tick()
         assert await count(db, ScheduleRun) == 4 and await count(db, Delivery) == 4 * 62
     finally:
@@ -87,11 +88,11 @@ async def test_start_after_downtime_sends_within_grace_and_records_the_rest(peop
     clock = FakeClock(START)
     scheduler = Scheduler(db, clock)
     await scheduler.start()
-    await run_until(scheduler, clock, datetime(2027, 10, 9, 14, 0, tzinfo=LOCAL))
+    await run_until(scheduler, clock, datetime(2027, 10, 9, 14, 0, tzinfo=LOCAL_TZ))
     await scheduler.stop()
     # Down from 14:00 on 9 October to 12:00 on 10 October: the 16:00 "day before" message is 20 h late
     # (missed, for staff to decide), the 07:30 DX Day greeting 4.5 h late (sent on start).
-    clock.set(datetime(2027, 10, 10, 12, 0, tzinfo=LOCAL))
+    clock.set(datetime(2027, 10, 10, 12, 0, tzinfo=LOCAL_TZ))
     restarted = Scheduler(db, clock)
     await restarted.start()
     await restarted.stop()

@@ -10,13 +10,12 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import aiohttp
 
 from bot.channels.base import Failure, SendError
 from bot.channels.zalo_tokens import ZaloTokens
-from bot.clock import Clock
+from bot.clock import LOCAL_TZ, Clock
 from bot.core.messages import Button, Outbound
 from bot.text import split_text
 
@@ -30,7 +29,6 @@ MAX_BUTTONS = 5
 TITLE_LIMIT = 100
 PHOTO_LIMIT = 1024 * 1024  # JPG/PNG upload limit
 ATTACHMENT_LIFE = timedelta(days=6, hours=12)  # Zalo keeps uploads ~7 days; stop reusing a bit before
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class TokenRejected(Exception):
@@ -67,7 +65,7 @@ def _label(code: int, message: str, now: datetime) -> Exception:
 
 def _until_six(now: datetime) -> float:
     """Seconds until 06:00 in Vietnam."""
-    local = now.astimezone(VIETNAM)
+    local = now.astimezone(LOCAL_TZ)
     six = local.replace(hour=6, minute=0, second=0, microsecond=0)
     return ((six if six > local else six + timedelta(days=1)) - local).total_seconds()
 

@@ -12,10 +12,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import LOCAL_TZ
 from bot.db.schedules import Schedule, ScheduleRun
 from bot.services import broadcast as bc
 from bot.services import reminders, schedules
-from bot.services.campaigns import TZ, Campaign, campaign_dates, render
+from bot.services.campaigns import Campaign, campaign_dates, render
 from bot.services.recurring import RecurringCampaign
 from bot.services.schedule_rules import Rule
 
@@ -56,7 +57,7 @@ def steps(campaign: Campaign | RecurringCampaign, year: int | None, theme: dict 
         out.append(Step(key, f"{campaign.id} {year} {event.event_id}", once, "broadcast", template))
     dates = campaign_dates(campaign, year)
     for (day, who), after in zip(dates.escalations, campaign.reminders.escalate_after_days, strict=True):
-        at = datetime.combine(day, campaign.reminders.time, tzinfo=TZ)
+        at = datetime.combine(day, campaign.reminders.time, tzinfo=LOCAL_TZ)
         step_id = f"escalate-d{after}-{who.replace('_', '-')}"
         out.append(Step(f"{campaign.id}:{year}:{step_id}", f"{campaign.id} {year} {step_id}", Rule("once", at=at),
                         "reminder", _reminder(campaign, year, who, None)))

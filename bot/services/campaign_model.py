@@ -11,11 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from bot.services.guides import Problem
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LEVELS = ("village", "commune", "district", "province")  # same as bot.db.models.UNIT_KINDS
 ROLES = ("member", "leader", "officer", "admin")  # same as bot.db.models.ROLES
 ESCALATION_TARGETS = ("leader", "commune_officer", "district_officer", "province_officer", "admin")

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from bot.clock import LOCAL_TZ
 from bot.services.campaign_checks import ID_RE, _Checker, _parse_event, _parse_reminders
 from bot.services.campaign_checks import _guide as _guide  # re-exported: bot.services.recurring imports it from here
 from bot.services.campaign_model import (
@@ -31,7 +32,6 @@ from bot.services.campaign_model import (
     PLACEHOLDERS,
     RELATIVE_TO,
     ROLES,
-    TZ,
     Audience,
     Campaign,
     CampaignDates,
@@ -248,7 +248,7 @@ def render(campaign: Campaign, year: int, theme: Mapping[str, str] | None = None
     planned = [
         PlannedEvent(
             event_id=event.id,
-            when=datetime.combine(_event_date(event, dates), event.time, tzinfo=TZ),
+            when=datetime.combine(_event_date(event, dates), event.time, tzinfo=LOCAL_TZ),
             audience=event.audience,
             channels=event.channels,
             guide=event.guide,
@@ -262,7 +262,7 @@ def render(campaign: Campaign, year: int, theme: Mapping[str, str] | None = None
             planned.append(
                 PlannedEvent(
                     event_id=f"report-reminder-d{days}",
-                    when=datetime.combine(day, rem.time, tzinfo=TZ),
+                    when=datetime.combine(day, rem.time, tzinfo=LOCAL_TZ),
                     audience=rem.audience,
                     channels=rem.channels,
                     guide=rem.guide,
@@ -282,7 +282,6 @@ __all__ = [  # the types and constants are defined in campaign_model and re-expo
     "PLACEHOLDERS",
     "RELATIVE_TO",
     "ROLES",
-    "TZ",
     "Audience",
     "Campaign",
     "CampaignDates",

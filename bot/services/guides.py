@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
+
+from bot.clock import LOCAL_TZ
 
 CONTENT_ROOT = Path(__file__).resolve().parents[2] / "content"
 GUIDES_DIR = "guides"
@@ -39,7 +40,6 @@ CATEGORIES = (
 STEP_LIMIT = 700  # characters of one step (title + text): one message on a small phone
 REQUIRED_KEYS = ("id", "title", "category", "tags", "summary", "version", "last_reviewed")
 OPTIONAL_KEYS = ("related",)
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FILE_RE = re.compile(r"^(?P<id>[^.]+)\.(?P<lang>[a-z]{2})\.md$")

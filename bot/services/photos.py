@@ -17,8 +17,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import LOCAL_TZ
 from bot.db.reports import Photo, ReportPhoto
-from bot.i18n import TIMEZONE
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # above any phone camera's output; more is treated as a decompression bomb
@@ -68,7 +68,7 @@ def distance(a: int, b: int) -> int:
 def _taken_at(exif: Image.Exif) -> datetime | None:
     raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL) or exif.get(306)
     try:
-        return datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S").replace(tzinfo=TIMEZONE).astimezone(UTC)
+        return datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S").replace(tzinfo=LOCAL_TZ).astimezone(UTC)
     except ValueError:
         return None
 

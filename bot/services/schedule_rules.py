@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+from bot.clock import LOCAL_TZ
+
 EVERY = ("once", "daily", "weekly", "monthly", "yearly")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -57,7 +58,7 @@ class Rule:
     month_day: tuple[int, int] | None = None  # yearly: (month, day)
 
     @classmethod
-    def from_dict(cls, raw: dict, tz: ZoneInfo = LOCAL) -> Rule:
+    def from_dict(cls, raw: dict, tz: ZoneInfo = LOCAL_TZ) -> Rule:
         every = raw.get("every")
         if every not in EVERY:
             raise BadRule(f"every must be one of {', '.join(EVERY)}")
@@ -97,7 +98,7 @@ class Rule:
             return day.month == month and day.day == min(mday, last)
         return True
 
-    def next_after(self, after: datetime, tz: ZoneInfo = LOCAL) -> datetime | None:
+    def next_after(self, after: datetime, tz: ZoneInfo = LOCAL_TZ) -> datetime | None:
         """The first due time strictly after `after` (aware), or None when a one-shot rule has passed."""
         if self.every == "once":
             return self.at if self.at > after else None
@@ -126,7 +127,7 @@ class Policy:
     quiet_start: time = time(21, 0)
     quiet_end: time = time(7, 0)
     grace: timedelta = timedelta(hours=6)
-    tz: ZoneInfo = LOCAL
+    tz: ZoneInfo = LOCAL_TZ
 
     @classmethod
     def from_settings(cls, settings) -> Policy:

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import LOCAL_TZ
 from bot.db.broadcasts import Broadcast
 from bot.db.models import OrgUnit
 from bot.db.schedules import Schedule, ScheduleRun
@@ -23,7 +24,7 @@ from bot.db.session import Database
 from bot.i18n import LOCALES, Translator
 from bot.services import broadcast as bc
 from bot.services import reminders, reports
-from bot.services.schedule_rules import LOCAL, BadRule, Policy, Rule
+from bot.services.schedule_rules import BadRule, Policy, Rule
 
 MAX_CATCH_UP = 1000  # due times handled per schedule and tick (a daily schedule after ~3 years down)
 MONTH_FORMATS = {"vi": "MM/yyyy", "en": "MMMM yyyy"}
@@ -209,21 +210,21 @@ async def perform(session: AsyncSession, schedule: Schedule, due: datetime, now:
 
 def _turn(every: str, due: datetime) -> int:
     """Which message of a rotation a due time sends: the week, month, year or day number."""
-    day = due.astimezone(LOCAL).date()
+    day = due.astimezone(LOCAL_TZ).date()
     return {"weekly": day.toordinal() // 7, "monthly": day.year * 12 + day.month,
             "yearly": day.year}.get(every, day.toordinal())
 
 
 def previous_month(due: datetime) -> tuple[date, date]:
     """The calendar month before the one `due` falls in (local time)."""
-    end = due.astimezone(LOCAL).date().replace(day=1) - timedelta(days=1)
+    end = due.astimezone(LOCAL_TZ).date().replace(day=1) - timedelta(days=1)
     return end.replace(day=1), end
 
 
 async def month_figures(session: AsyncSession, start: date, end: date) -> dict[str, int]:
     """Reports, people helped and teams reported / total over the whole tree in a period."""
     figures = {"reports": 0, "people": 0, "teams_reported": 0, "teams_total": 0}
-    deadline = datetime.combine(end, datetime.max.time(), tzinfo=LOCAL)
+    deadline = datetime.combine(end, datetime.max.time(), tzinfo=LOCAL_TZ)
     for root in (await session.execute(select(OrgUnit).where(OrgUnit.parent_id.is_(None)))).scalars():
         for per_type in (await reports.totals_by_unit_and_type(session, root, start, end)).values():
             figures["reports"] += sum(t.reports for t in per_type.values())

@@ -69,6 +69,7 @@ class FakeZaloOA:
         self.refresh_calls: list[dict] = []
         self.uploads: dict[str, bytes] = {}  # attachment_id -> content
         self.expired_attachments: set[str] = set()
+        self.photos: dict[str, bytes] = {}  # name -> bytes served at /photos/<name> (members' image URLs)
         self.not_following: set[str] = set()  # -213
         self.outside_window: set[str] = set()  # -230
         self.refresh_delay = 0.0
@@ -192,5 +193,7 @@ class FakeZaloOA:
                                   "expires_in": "90000"})
 
     async def _photo(self, request: web.Request) -> web.Response:
-        return web.Response(body=b"\xff\xd8\xff\xe0zalo-photo-" + request.match_info["name"].encode(),
-                            content_type="image/jpeg")
+        """A member's photo: the bytes put in `photos`, else a stub that only starts like a JPEG."""
+        name = request.match_info["name"]
+        content = self.photos.get(name, b"\xff\xd8\xff\xe0zalo-photo-" + name.encode())
+        return web.Response(body=content, content_type="image/jpeg")

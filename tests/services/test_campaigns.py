@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import LOCAL_TZ
 from bot.services.campaigns import (
     LEVELS,
     ROLES,
-    TZ,
     CampaignError,
     campaign_dates,
     check_campaigns,
@@ -62,7 +62,7 @@ def test_render_dates_and_times(campaign, year):
     events = render(campaign, year)
     e = by_id(events)
     for event in events:
-        assert event.when.tzinfo is TZ
+        assert event.when.tzinfo is LOCAL_TZ
         assert event.when.utcoffset() == timedelta(hours=7)
     day = e["dx-day"].when
     assert day.date() == date(year, 10, 10) and time(6) <= day.time() <= time(9)

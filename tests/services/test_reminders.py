@@ -1,3 +1,4 @@
+
 """Reminders go to teams that have not reported, drop a team as soon as it reports, and escalate on the days set."""
 
 from datetime import UTC, date, datetime
@@ -5,11 +6,12 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
+from bot.clock import LOCAL_TZ
 from bot.db.models import ChannelAccount, Delivery, Member, OrgUnit, Team
 from bot.db.reports import Report
 from bot.services import arming, schedules
 from bot.services.campaigns import load_campaign
-from bot.services.schedule_rules import LOCAL, Policy
+from bot.services.schedule_rules import Policy
 from tests.fakes.members import add_members
 
 DUC_NHUAN, MO_DUC = "21409", "533"
@@ -40,13 +42,13 @@ async def report(db, code: str, on: date) -> None:
         filer = (await session.execute(select(Member.id).where(Member.team_id == team.id).limit(1))).scalar_one()
         session.add(Report(team_id=team.id, unit_path=unit.path, type_id="support", activity_date=on, counts={},
                            people=3, filed_by_member_id=filer, draft_key=f"{code}-{on}",
-                           created_at=datetime.combine(on, datetime.min.time(), tzinfo=LOCAL)))
+                           created_at=datetime.combine(on, datetime.min.time(), tzinfo=LOCAL_TZ)))
         await session.commit()
 
 
 async def reminders_at(db, day: int) -> list[Delivery]:
     """Fire everything due at 08:00 on `day` October 2027; the reminder rows it queued."""
-    await schedules.fire_due(db, datetime(2027, 10, day, 8, 0, tzinfo=LOCAL), Policy())
+    await schedules.fire_due(db, datetime(2027, 10, day, 8, 0, tzinfo=LOCAL_TZ), Policy())
     async with db.session() as session:
         rows = (await session.execute(select(Delivery).where(
             Delivery.broadcast_id.is_(None), Delivery.status == "queued"))).scalars().all()
