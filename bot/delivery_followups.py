@@ -8,6 +8,7 @@
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,7 @@ class Shown:
     external_id: str
     options: dict[str, str]
     labels: dict[str, str]
+    sent_at: datetime
 
 
 async def mark_unreachable(session: AsyncSession, gone: list[tuple[str, str]]) -> None:
@@ -61,12 +63,13 @@ async def _already_there(session: AsyncSession, row: Delivery, channel: str) -> 
 
 
 async def remember_options(session: AsyncSession, shown: list[Shown]) -> None:
-    """Best effort: a conversation changed meanwhile by the core keeps the core's version."""
+    """The options of the message a member saw last, unless the core moved the conversation on
+    after it was sent (the member already answered: the core's options are newer)."""
     for item in shown:
         conversation = (await session.execute(select(Conversation).where(
             Conversation.channel == item.channel, Conversation.external_id == item.external_id
         ))).scalar_one_or_none()
-        if conversation is None:
+        if conversation is None or conversation.updated_at >= item.sent_at:
             continue
         data = dict(conversation.data) | {"_options": item.options, "_labels": item.labels}
         await session.execute(update(Conversation)

@@ -232,11 +232,10 @@ class Outbox:
 
     async def _send(self, channel: Channel, pacer: Pacer, row: Claimed) -> None:
         message = Outbound.from_dict(row.payload)
-        shown = None
+        labels = None
         if message.buttons and not channel.supports_buttons:
             labels = [b.label for b in message.all_buttons()]
             message, options = message.numbered()
-            shown = Shown(channel.code, row.external_id, options, labels_of(options, labels))
         try:
             message_id = await channel.send(row.external_id, message)
         except SendError as exc:
@@ -248,7 +247,8 @@ class Outbox:
             self._results.append({"id": row.id, "status": "sent", "sent_at": self.clock.now(),
                                   "platform_message_id": message_id, "attempts": row.attempts + 1,
                                   "error": None})
-            if shown is not None:
+            if labels is not None:
+                shown = Shown(channel.code, row.external_id, options, labels_of(options, labels), self.clock.now())
                 self._shown.append(shown)
 
     def _record_failure(self, channel: Channel, pacer: Pacer, row: Claimed, exc: SendError) -> None:

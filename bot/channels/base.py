@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.core.messages import Inbound, Outbound
 
 InboundSink = Callable[[Inbound], Awaitable[None]]
+MAX_PHOTO_BYTES = 20 * 1024 * 1024  # larger photos are refused; downloads stop just past this
 
 
 class Failure(StrEnum):

@@ -8,7 +8,6 @@ conversation state and the outbox owns pacing and retries; this only translates.
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
 import warnings
@@ -21,6 +20,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import Channel, Failure, InboundSink, Limits, SendError
+from bot.channels.http import require_secret
 from bot.channels.telegram_send import GONE_BAD_REQUESTS, TelegramSender
 from bot.core.messages import Inbound, Outbound
 
@@ -257,9 +257,7 @@ class TelegramChannel(Channel):
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
         """One update from Telegram, accepted only with the secret we gave to setWebhook."""
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, self._secret.encode()):
-            raise web.HTTPForbidden()
+        require_secret(request, SECRET_HEADER, self._secret)
         if self._sink is None:
             raise web.HTTPServiceUnavailable()
         update = _parse_update(await request.read())

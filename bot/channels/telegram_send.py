@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.channels.base import Failure, SendError
+from bot.channels.http import LazySession
 from bot.core.messages import Outbound
 from bot.text import split_text
 
@@ -62,15 +63,12 @@ class TelegramSender:
 
     def __init__(self, api_url: str, token: str, timeout: float, paid_broadcast: bool):
         self._base = f"{api_url.rstrip('/')}/bot{token}/"
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._extra = {"allow_paid_broadcast": True} if paid_broadcast else {}
-        self._http: aiohttp.ClientSession | None = None
+        self._client = LazySession(timeout)
         self._uploaded: dict[tuple[str, float], str] = {}  # (path, mtime) -> Telegram file_id
 
     async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        await self._client.close()
 
     async def send(self, chat_id: str, message: Outbound) -> str:
         """Text (split if long) with its keyboard, or a photo with the text as caption."""
@@ -124,11 +122,8 @@ class TelegramSender:
 
     async def _call(self, method: str, **body) -> dict:
         """One Bot API call; network trouble and unreadable answers are retryable."""
-        if self._http is None:
-            self._http = aiohttp.ClientSession(timeout=self._timeout,
-                                               connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300))
         try:
-            async with self._http.post(self._base + method, **body) as response:
+            async with self._client.session.post(self._base + method, **body) as response:
                 status = response.status
                 answer = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:

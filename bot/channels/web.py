@@ -19,7 +19,7 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from bot.channels.base import Channel, Failure, InboundSink, Limits, SendError
+from bot.channels.base import MAX_PHOTO_BYTES, Channel, Failure, InboundSink, Limits, SendError
 from bot.core.messages import Inbound, Outbound
 from bot.i18n import DEFAULT_LOCALE, N_, Translator
 from bot.web import STATIC_DIR
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 CHAT_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 UPLOAD_REF = re.compile(r"[A-Za-z0-9_-]{16,64}\.(?:jpg|png|gif|webp)")
-MAX_UPLOAD = 20 * 1024 * 1024
+MAX_UPLOAD = MAX_PHOTO_BYTES
 MAX_TEXT = 4000
 MAX_PAYLOAD = 256
 MAX_FRAME = 64 * 1024

@@ -7,7 +7,6 @@ updates are deduplicated on event name + message id.
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
 import secrets
@@ -19,6 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.channels.base import Channel, Failure, InboundSink, Limits, SendError
+from bot.channels.http import LazySession, require_secret
 from bot.core.messages import Inbound, Outbound
 from bot.text import split_text
 
@@ -81,7 +81,7 @@ class ZaloBotChannel(Channel):
         self._secret = webhook_secret
         self.public_url = public_url.rstrip("/")
         self._timeout = timeout
-        self._http: aiohttp.ClientSession | None = None
+        self._client = LazySession(timeout)
         self._sink: InboundSink | None = None
         self._poller: asyncio.Task | None = None
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
@@ -109,9 +109,7 @@ class ZaloBotChannel(Channel):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
             self._poller = None
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        await self._client.close()
 
     async def send(self, external_id: str, message: Outbound) -> str | None:
         """Photo (captioned when the text fits), then the text in pieces of 2,000 characters."""
@@ -132,15 +130,7 @@ class ZaloBotChannel(Channel):
 
     async def fetch_photo(self, reference: str) -> bytes:
         """Download a member's photo from the URL in the image update."""
-        async with self.http.get(reference) as response:
-            response.raise_for_status()
-            return await response.read()
-
-    @property
-    def http(self) -> aiohttp.ClientSession:
-        if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
-        return self._http
+        return await self._client.download(reference)
 
     # -- API -----------------------------------------------------------------------------------
 
@@ -148,7 +138,7 @@ class ZaloBotChannel(Channel):
         """POST one method; (HTTP status, decoded answer). Network trouble is RETRYABLE."""
         extra = {"timeout": aiohttp.ClientTimeout(total=timeout)} if timeout else {}
         try:
-            async with self.http.post(f"{self.api_url}/bot{self._token}/{method}", json=body, **extra) as r:
+            async with self._client.session.post(f"{self.api_url}/bot{self._token}/{method}", json=body, **extra) as r:
                 try:
                     return r.status, await r.json(content_type=None)
                 except ValueError:
@@ -207,9 +197,7 @@ class ZaloBotChannel(Channel):
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
         """One update, accepted only with the secret given to setWebhook."""
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, self._secret.encode()):
-            raise web.HTTPForbidden()
+        require_secret(request, SECRET_HEADER, self._secret)
         if self._sink is None:
             raise web.HTTPServiceUnavailable()
         try:

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.channels.base import Channel, Failure, InboundSink, Limits, SendError
+from bot.channels.http import LazySession
 from bot.channels.zalo_oa_send import PAYLOAD_PREFIX, OASender
 from bot.channels.zalo_tokens import ZaloTokens
 from bot.clock import Clock
@@ -117,8 +118,7 @@ class ZaloOAChannel(Channel):
         self._mac_timestamp = mac_timestamp
         self.tokens = ZaloTokens(db, app_id, app_secret, oauth_url, access_token, refresh_token, self.clock)
         self.sender = OASender(api_url, self.tokens, self.clock)
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._http: aiohttp.ClientSession | None = None
+        self._client = LazySession(timeout)
         self._sink: InboundSink | None = None
         self._queues: list[asyncio.Queue] = []
         self._tasks: list[asyncio.Task] = []
@@ -150,9 +150,7 @@ class ZaloOAChannel(Channel):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks, self._sink = [], None
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        await self._client.close()
 
     async def send(self, external_id: str, message: Outbound) -> str | None:
         """A consultation message (see `OASender.send`), only inside the member's 7-day window."""
@@ -168,16 +166,11 @@ class ZaloOAChannel(Channel):
 
     async def fetch_photo(self, reference: str) -> bytes:
         """Download a member's photo from the URL in the image event."""
-        async with self.http.get(reference) as response:
-            response.raise_for_status()
-            return await response.read()
+        return await self._client.download(reference)
 
     @property
     def http(self) -> aiohttp.ClientSession:
-        """One client session, created on first use (never at import or construction)."""
-        if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(timeout=self._timeout)
-        return self._http
+        return self._client.session
 
     # -- webhook -------------------------------------------------------------------------------
 

@@ -17,10 +17,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.base import MAX_PHOTO_BYTES
 from bot.clock import LOCAL_TZ
 from bot.db.reports import Photo, ReportPhoto
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = MAX_PHOTO_BYTES
 MAX_PIXELS = 64_000_000  # above any phone camera's output; more is treated as a decompression bomb
 LONG_SIDE = 1600
 JPEG_QUALITY = 85

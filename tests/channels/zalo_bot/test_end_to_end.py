@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.channels.zalo_bot import ZaloBotChannel
 from bot.clock import Clock
 from bot.core.dispatcher import Core
-from bot.db.models import ChannelAccount, Conversation, Member
+from bot.db.models import ChannelAccount, Conversation, Delivery, Member
 from bot.db.reports import Photo, Report, ReportPhoto
 from bot.i18n import Translator
 from bot.outbox import Outbox
@@ -87,9 +87,19 @@ async def test_member_registers_and_files_a_report_with_a_photo_through_the_bot(
         while time.monotonic() < deadline:
             await asyncio.sleep(0.01)
             text = "\n".join(c.params["text"] for c in api.calls_to("sendMessage")[before:])
-            if text and (expect is None or expect in text):
+            if text and (expect is None or expect in text) and await recorded():
                 return text
         raise AssertionError(f"no reply{f' with {expect!r}' if expect else ''}: {text!r}")
+
+    async def recorded() -> bool:
+        """Whether the outbox has written every delivery outcome, and with it the numbered options shown.
+
+        A member reads before answering. A number typed within the outbox's ~50 ms flush can meet the
+        previous message's options, which `remember_options` may still write over the core's newer ones.
+        """
+        async with db.session() as session:
+            statuses = (await session.execute(select(Delivery.status).where(Delivery.external_id == CHAT))).scalars()
+            return all(status == "sent" for status in statuses)
 
     async def say(text: str, expect: str | None = None) -> str:
         return await push(update(next(numbers), text), expect)
