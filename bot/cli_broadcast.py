@@ -62,7 +62,16 @@ async def cmd_send(settings: Settings, args) -> None:
     photo = str(Path(args.photo).resolve()) if args.photo else None
     if photo and not Path(photo).is_file():
         raise cli.CliError(f"no photo file {args.photo}")
-    channels = configured_channels(settings)
+    db = Database(settings.database_url)
+    try:
+        await _send(settings, db, configured_channels(settings, db, Clock()), audience, photo, args)
+    finally:
+        await db.dispose()
+
+
+async def _send(settings: Settings, db: Database, channels: dict, audience: bc.Audience, photo: str | None,
+                args) -> None:
+    """Preview, confirm, queue, then send from here unless a serving process does."""
     rates = bc.rates_for(channels, settings.telegram_paid_broadcast)
 
     async def show(session):
@@ -100,12 +109,11 @@ async def cmd_send(settings: Settings, args) -> None:
             print("no messenger is configured here: the messages stay queued for `cdsbot run`")
             return
         print(f"sending from this process on: {', '.join(senders)}")
-    await _send_and_watch(settings, broadcast_id, senders)
+    await _send_and_watch(db, broadcast_id, senders)
 
 
-async def _send_and_watch(settings: Settings, broadcast_id: int, senders: dict) -> None:
+async def _send_and_watch(db: Database, broadcast_id: int, senders: dict) -> None:
     """Run an outbox for `senders` (if any) and show progress until their rows are done."""
-    db = Database(settings.database_url)
     outbox = Outbox(db, senders)
     try:
         await upgrade(db.engine)
@@ -119,7 +127,6 @@ async def _send_and_watch(settings: Settings, broadcast_id: int, senders: dict) 
         await outbox.stop()
         async with db.session() as session:
             status = await bc.status(session, broadcast_id)
-        await db.dispose()
         print(_summary(status))
 
 

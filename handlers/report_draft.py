@@ -19,7 +19,6 @@ RESUME, PROXY, TYPE, DATE, COUNT, BIG, PHOTOS, NOTE, SUMMARY, EDIT = (
                             "summary", "edit"))
 MAX_PHOTOS = 5
 NOTE_LIMIT = 500
-DEFAULT_WINDOW_DAYS = 31
 REPORT_WORDS = ("bao cao", "báo cáo", "report", "gui bao cao")
 
 Prompt = Callable[[Context], Awaitable[None]]
@@ -45,8 +44,8 @@ def today(ctx: Context) -> date:
 
 
 def window_days(ctx: Context) -> int:
-    """How far back a report may be dated: the core's setting, or the default of 31 days."""
-    return getattr(ctx.core, "report_window_days", None) or DEFAULT_WINDOW_DAYS
+    """How far back a report may be dated (CDSBOT_REPORT_WINDOW_DAYS)."""
+    return ctx.core.report_window_days
 
 
 def oldest_date(ctx: Context) -> date:

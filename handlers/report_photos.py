@@ -1,7 +1,6 @@
 """Report steps for proof: one to five photos (or none), then an optional short note."""
 
 import logging
-from pathlib import Path
 
 from bot.core.context import Context
 from bot.core.router import Router
@@ -55,7 +54,7 @@ async def _add_photo(ctx: Context) -> None:
         log.warning("could not fetch a photo on %s", ctx.inbound.channel, exc_info=True)
         ctx.reply(ctx.t("I could not download this photo. Please send it again."), _photo_buttons(ctx))
         return
-    media_dir = Path(getattr(ctx.core, "media_dir", None) or "var/media")
+    media_dir = ctx.core.media_dir
     try:
         photo = await photos.store(ctx.session, media_dir, data, ctx.now)
     except photos.PhotoError as exc:
