@@ -3,13 +3,15 @@
 A yearly campaign (National DX Day) becomes one one-shot schedule per event,
 report reminder and escalation step, keyed campaign:year:step so arming twice
 adds nothing. A recurring campaign (weekly bulletin, monthly digest) becomes
-one recurring schedule keyed by the campaign id.
+one recurring schedule keyed by the campaign id; a monthly reporting period
+one monthly schedule per reminder and escalation step, keyed
+campaign:monthly:step, each computing its period when it fires.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import LOCAL_TZ
@@ -38,6 +40,8 @@ class Step:
 
 def steps(campaign: Campaign | RecurringCampaign, year: int | None, theme: dict | None = None) -> list[Step]:
     """Every schedule the campaign needs for `year` (recurring campaigns need no year)."""
+    if isinstance(campaign, RecurringCampaign) and campaign.reminders is not None:
+        return _monthly(campaign)
     if isinstance(campaign, RecurringCampaign):
         messages = [{"vi": m.text["vi"], "en": m.text["en"], "guide": m.guide} for m in campaign.messages]
         template = {"audience": _audience(campaign.audience).to_dict(), "messages": messages, "ack": False,
@@ -62,6 +66,22 @@ def steps(campaign: Campaign | RecurringCampaign, year: int | None, theme: dict 
         out.append(Step(f"{campaign.id}:{year}:{step_id}", f"{campaign.id} {year} {step_id}", Rule("once", at=at),
                         "reminder", _reminder(campaign, year, who, None)))
     return sorted(out, key=lambda s: (s.when, s.key))
+
+
+def _monthly(campaign: RecurringCampaign) -> list[Step]:
+    """A reporting period's steps: each on its day of every month, the period found when it fires."""
+    rem, deadline_day = campaign.reminders, campaign.rule.day
+    plan = [(-days, "members", f"report-reminder-d{days}") for days in rem.before_deadline_days]
+    plan += [(days, who, f"escalate-d{days}-{who.replace('_', '-')}")
+             for days, who in zip(rem.escalate_after_days, rem.escalate_to, strict=True)]
+    out = []
+    for offset, who, step_id in sorted(plan):
+        spec = {"campaign": campaign.id, "target": who, "levels": list(rem.audience.levels),
+                "roles": list(rem.audience.roles), "text": dict(rem.text) if who == "members" else None,
+                "guide": rem.guide, "deadline_day": deadline_day}
+        rule = Rule("monthly", time=rem.time, day=deadline_day + offset)
+        out.append(Step(f"{campaign.id}:monthly:{step_id}", f"{campaign.id} {step_id}", rule, "reminder", spec))
+    return out
 
 
 def _audience(audience) -> bc.Audience:
@@ -96,9 +116,10 @@ async def arm(session: AsyncSession, campaign, year: int | None, theme: dict | N
 
 
 async def disarm(session: AsyncSession, campaign_id: str, year: int | None) -> int:
-    """Delete a recurring campaign's schedule, or a year's steps that have not fired yet; returns how many."""
+    """Delete a recurring campaign's schedule(s), or a year's steps that have not fired yet; returns how many."""
     if year is None:
-        query = select(Schedule).where(Schedule.key == campaign_id)
+        query = select(Schedule).where(or_(Schedule.key == campaign_id,
+                                           Schedule.key.startswith(f"{campaign_id}:monthly:", autoescape=True)))
     else:
         fired = select(ScheduleRun.id).where(ScheduleRun.schedule_id == Schedule.id).exists()
         query = select(Schedule).where(Schedule.key.startswith(f"{campaign_id}:{year}:", autoescape=True), ~fired)
@@ -111,6 +132,7 @@ async def disarm(session: AsyncSession, campaign_id: str, year: int | None) -> i
 async def audience_size(session: AsyncSession, step: Step, now: datetime) -> int:
     """Deliveries the step would queue against the current database (reminders: today's non-reporters)."""
     if step.action == "reminder":
-        return await reminders.fire(session, step.template, now, dry_run=True)
+        spec = schedules.reminder_spec(step.template, step.rule.next_after(now) or now)
+        return await reminders.fire(session, spec, now, dry_run=True)
     audience = await bc.resolve(session, bc.Audience(**step.template["audience"]), None)
     return sum((await bc.preview(session, audience, bc.rates_for())).deliveries.values())

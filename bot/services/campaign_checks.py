@@ -93,7 +93,9 @@ class _Checker:
             return None
         return time(int(m[1]), int(m[2]))
 
-    def texts(self, value: Any, where: str, placeholders: bool = True) -> dict[str, str] | None:
+    def texts(self, value: Any, where: str, placeholders: bool | frozenset[str] = True) -> dict[str, str] | None:
+        """Texts per language; placeholders checked against a yearly campaign's (True), a given set, or not (False)."""
+        allowed = PLACEHOLDERS if placeholders is True else placeholders
         if not isinstance(value, dict):
             self.add(f"{where} must have a text per language ({', '.join(LANGS)})")
             return None
@@ -104,16 +106,15 @@ class _Checker:
                 self.add(f"{where} is missing the '{lang}' text")
                 continue
             result[lang] = text.strip()
-            if placeholders:
+            if allowed is not False:
                 try:
                     names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
                 except ValueError as exc:
                     self.add(f"{where} ({lang}): broken braces: {exc}")
                     continue
-                for name in sorted(names):
-                    if name not in PLACEHOLDERS:
-                        allowed = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS))
-                        self.add(f"{where} ({lang}): unknown placeholder {{{name}}} (allowed: {allowed})")
+                for name in sorted(names - allowed):
+                    listed = ", ".join("{" + p + "}" for p in sorted(allowed)) or "none"
+                    self.add(f"{where} ({lang}): unknown placeholder {{{name}}} (allowed: {listed})")
         for lang in sorted(set(value) - set(LANGS), key=str):
             self.add(f"{where}: unknown language {lang!r}")
         return result if len(result) == len(LANGS) else None
@@ -201,7 +202,9 @@ def _guide(raw: Any, where: str, ck: _Checker, guide_ids: set[str] | None) -> st
     return guide
 
 
-def _parse_reminders(raw: Any, ck: _Checker, guide_ids: set[str] | None) -> Reminders | None:
+def _parse_reminders(raw: Any, ck: _Checker, guide_ids: set[str] | None,
+                     placeholders: frozenset[str] = PLACEHOLDERS) -> Reminders | None:
+    """The reminders section; `placeholders` are those its text may use (a monthly period has its own)."""
     if not isinstance(raw, dict):
         ck.add("'reminders' must be a mapping")
         return None
@@ -229,7 +232,7 @@ def _parse_reminders(raw: Any, ck: _Checker, guide_ids: set[str] | None) -> Remi
     channels = ck.channels(raw.get("channels", ALL_CHANNELS), "reminders.channels")
     text = None
     if before or "text" in raw:
-        text = ck.texts(raw.get("text"), "reminders.text")
+        text = ck.texts(raw.get("text"), "reminders.text", placeholders=placeholders)
     guide = _guide(raw, "reminders", ck, guide_ids)
     if at_time is None or audience is None or channels is None:
         return None

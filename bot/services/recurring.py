@@ -10,6 +10,14 @@ anchor day, and `messages:` sent in turn, one per firing:
     figures: previous_month        # optional: fill {month} {reports} {people} {teams_reported} {teams_total}
     messages:
       - {guide: vneid-level2, text: {vi: …, en: …}}
+
+A monthly reporting period has `reminders:` (as in a yearly campaign) instead
+of `audience:` and `messages:`; `recurring:` is then the report deadline, a day
+of the month after the period (the calendar month), and every reminder and
+escalation must fall on day 1 to 28 of that month:
+
+    recurring: {every: monthly, day: 5, time: "23:59"}
+    reminders: {before_deadline_days: [3, 1], escalate_after_days: [1, 3, 5], escalate_to: [...], text: …}
 """
 
 from __future__ import annotations
@@ -20,12 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.services.campaigns import Audience, _Checker
+from bot.services.campaign_checks import _parse_reminders
+from bot.services.campaigns import Audience, Reminders, _Checker
 from bot.services.schedule_rules import BadRule, Rule
 
 FIGURES = ("previous_month",)
 FIGURE_PLACEHOLDERS = frozenset({"month", "reports", "people", "teams_reported", "teams_total"})
-_KEYS = {"id", "name", "recurring", "audience", "channels", "figures", "messages"}
+MONTHLY_PLACEHOLDERS = frozenset({"month", "deadline"})  # a monthly reminder's text: the period and its deadline
+LAST_STEP_DAY = 28  # every month has it, so a step's day never moves
+_KEYS = {"id", "name", "recurring", "audience", "channels", "figures", "messages", "reminders"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ class RecurringCampaign:
     figures: str | None
     messages: tuple[RecurringMessage, ...]
     path: Path
+    reminders: Reminders | None = None  # a monthly reporting period: `rule` is its deadline
 
 
 def _texts(ck: _Checker, value: Any, where: str, figures: bool) -> dict[str, str] | None:
@@ -98,6 +110,8 @@ def parse_recurring(raw: dict, ck: _Checker, guide_ids: set[str] | None) -> Recu
             ck.add("recurring: a recurring campaign cannot be 'once'")
     except (BadRule, KeyError, TypeError, ValueError) as exc:
         ck.add(f"recurring: {exc}")
+    if "reminders" in raw:
+        return _reporting(raw, ck, guide_ids, campaign_id, name, rule)
     audience = ck.audience(raw.get("audience"), "audience")
     channels = ck.channels(raw.get("channels", "all"), "channels")
     figures = raw.get("figures")
@@ -107,3 +121,22 @@ def parse_recurring(raw: dict, ck: _Checker, guide_ids: set[str] | None) -> Recu
     if ck.problems or None in (name, rule, audience, channels):
         return None
     return RecurringCampaign(campaign_id, name, rule, audience, channels, figures, tuple(messages), ck.path)
+
+
+def _reporting(raw: dict, ck: _Checker, guide_ids: set[str] | None, campaign_id: str, name: dict | None,
+               rule: Rule | None) -> RecurringCampaign | None:
+    """A monthly reporting period: reminders before its deadline (`rule`), escalations after it."""
+    for key in sorted({"audience", "channels", "figures", "messages"} & set(raw)):
+        ck.add(f"{key!r} does not go with 'reminders' (the reminders have their own audience and text)")
+    rem = _parse_reminders(raw["reminders"], ck, guide_ids, placeholders=MONTHLY_PLACEHOLDERS)
+    if rule is not None and rule.every != "monthly":
+        ck.add('recurring: reminders need a monthly deadline, e.g. {every: monthly, day: 5, time: "23:59"}')
+    elif rule is not None and rem is not None:
+        first = rule.day - max(rem.before_deadline_days, default=0)
+        last = rule.day + max(rem.escalate_after_days, default=0)
+        if first < 1 or last > LAST_STEP_DAY:
+            ck.add(f"reminders: every step must fall on day 1 to {LAST_STEP_DAY} of the month after the period "
+                   f"(these fall on day {first} to {last})")
+    if ck.problems or None in (name, rule, rem):
+        return None
+    return RecurringCampaign(campaign_id, name, rule, rem.audience, rem.channels, None, (), ck.path, reminders=rem)

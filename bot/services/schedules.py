@@ -24,6 +24,7 @@ from bot.db.session import Database
 from bot.i18n import LOCALES, Translator
 from bot.services import broadcast as bc
 from bot.services import reminders, reports
+from bot.services.campaign_model import DATE_FORMAT
 from bot.services.schedule_rules import BadRule, Policy, Rule
 
 MAX_CATCH_UP = 1000  # due times handled per schedule and tick (a daily schedule after ~3 years down)
@@ -193,7 +194,7 @@ async def send_missed(session: AsyncSession, run_id: int, now: datetime) -> Sche
 async def perform(session: AsyncSession, schedule: Schedule, due: datetime, now: datetime) -> tuple[int | None, int]:
     """Queue what a schedule sends: (broadcast id or None, deliveries queued)."""
     if schedule.action == "reminder":
-        return None, await reminders.fire(session, schedule.template, now)
+        return None, await reminders.fire(session, reminder_spec(schedule.template, due), now)
     template = schedule.template
     rule = Rule.from_dict(schedule.rule)
     messages = template["messages"]
@@ -219,6 +220,22 @@ def previous_month(due: datetime) -> tuple[date, date]:
     """The calendar month before the one `due` falls in (local time)."""
     end = due.astimezone(LOCAL_TZ).date().replace(day=1) - timedelta(days=1)
     return end.replace(day=1), end
+
+
+def reminder_spec(template: dict, due: datetime) -> dict:
+    """A reminder step as `reminders.fire` takes it: a monthly one's period is the calendar month before `due`."""
+    if "deadline_day" not in template:
+        return template  # a yearly campaign's step: its period was fixed when armed
+    start, end = previous_month(due)
+    deadline = end + timedelta(days=template["deadline_day"])
+    text = template["text"]
+    if text:
+        text = {lang: words.format(month=format_date(start, MONTH_FORMATS[lang], locale=lang),
+                                   deadline=deadline.strftime(DATE_FORMAT)) for lang, words in text.items()}
+    names = {lang: format_date(start, "MMMM", locale=lang) for lang in LOCALES}  # "… report for October 2027"
+    return reminders.template(campaign=template["campaign"], name=names, year=start.year, start=start, end=end,
+                              deadline=deadline, target=template["target"], levels=template["levels"],
+                              roles=template["roles"], text=text, guide=template["guide"])
 
 
 async def month_figures(session: AsyncSession, start: date, end: date) -> dict[str, int]:

@@ -135,6 +135,7 @@ def test_valid_fixture_has_no_problems():
         ("unknown-related", "alpha.vi.md", "related guide 'khong-co' does not exist"),
         ("campaign-placeholder", "demo.yaml", "unknown placeholder {holiday}"),
         ("campaign-at-and-offset", "demo.yaml", "both 'at' and 'offset_days'"),
+        ("campaign-monthly-days", "monthly.yaml", "every step must fall on day 1 to 28"),
     ],
 )
 def test_broken_fixture_is_reported_with_its_file(case, file, words):
