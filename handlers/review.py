@@ -72,9 +72,7 @@ async def on_approve(ctx: Context) -> None:
     report = await _reviewable(ctx)
     if report is None:
         return
-    report_filing.review(report, ctx.member, True, None, ctx.now)
-    await _tell_authors(ctx, report)
-    ctx.finish()
+    await _decide(ctx, report, approved=True, reason=None)
     await ctx.show_menu(ctx.t("✅ Report {number} approved.", number=report.number))
 
 
@@ -95,10 +93,15 @@ async def on_reason(ctx: Context) -> None:
     report = await _reviewable(ctx)
     if report is None:
         return
-    report_filing.review(report, ctx.member, False, reason, ctx.now)
+    await _decide(ctx, report, approved=False, reason=reason)
+    await ctx.show_menu(ctx.t("↩️ Report {number} returned to the member.", number=report.number))
+
+
+async def _decide(ctx: Context, report, approved: bool, reason: str | None) -> None:
+    """Record the reviewer's decision, tell the member(s), leave the review flow."""
+    report_filing.review(report, ctx.member, approved, reason, ctx.now)
     await _tell_authors(ctx, report)
     ctx.finish()
-    await ctx.show_menu(ctx.t("↩️ Report {number} returned to the member.", number=report.number))
 
 
 async def _tell_authors(ctx: Context, report: Report) -> None:

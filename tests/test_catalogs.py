@@ -10,23 +10,26 @@ def test_catalogs_match_the_code():
     assert catalogs.check() == []
 
 
-def test_a_new_string_in_code_is_reported(tmp_path, monkeypatch):
+def copy_of_the_code(tmp_path, monkeypatch):
+    """The code in a scratch folder the catalog check reads instead of the repository."""
     root = tmp_path / "repo"
     for folder in ("bot", "handlers"):
         shutil.copytree(catalogs.ROOT / folder, root / folder)
-    (root / "handlers" / "extra.py").write_text('def f(ctx):\n    return ctx.t("A brand new sentence.")\n')
     monkeypatch.setattr(catalogs, "ROOT", root)
+    return root
+
+
+def test_a_new_string_in_code_is_reported(tmp_path, monkeypatch):
+    root = copy_of_the_code(tmp_path, monkeypatch)
+    (root / "handlers" / "extra.py").write_text('def f(ctx):\n    return ctx.t("A brand new sentence.")\n')
     problems = catalogs.check()
     assert any("missing 'A brand new sentence.'" in p and "vi" in p for p in problems)
     assert any("missing 'A brand new sentence.'" in p and "en" in p for p in problems)
 
 
 def test_a_string_removed_from_code_is_stale(tmp_path, monkeypatch):
-    root = tmp_path / "repo"
-    for folder in ("bot", "handlers"):
-        shutil.copytree(catalogs.ROOT / folder, root / folder)
+    root = copy_of_the_code(tmp_path, monkeypatch)
     (root / "handlers" / "help.py").write_text("def register(router):\n    pass\n")
-    monkeypatch.setattr(catalogs, "ROOT", root)
     assert any("stale" in p and "cdsbot helps community" in p for p in catalogs.check())
 
 

@@ -9,12 +9,13 @@ import asyncio
 import json
 import math
 import re
-import socket
 import time
 from collections import Counter, deque
 from dataclasses import dataclass
 
 from aiohttp import web
+
+from tests.fakes.local_server import serve_locally
 
 DEFAULT_TOKEN = "123456789:AAFakeTokenForTests-000000000000000000"
 TOKEN_SHAPE = re.compile(r"^\d+:[\w-]{30,}$")  # a well-formed token that is wrong gets 401, anything else 404
@@ -173,13 +174,7 @@ class FakeTelegramAPI:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        await web.SockSite(self._runner, sock, backlog=1024).start()
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self._runner, self.url = await serve_locally(app)
 
     async def close(self) -> None:
         """Release pending long polls and stop the server."""

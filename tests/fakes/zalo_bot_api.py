@@ -7,12 +7,13 @@ It also serves the photo URLs used in image updates.
 
 import asyncio
 import itertools
-import socket
 import time
 from collections import deque
 from dataclasses import dataclass
 
 from aiohttp import web
+
+from tests.fakes.local_server import serve_locally
 
 TOKEN = "1234567890:fakeZaloBotSecret000000000000"
 
@@ -57,12 +58,7 @@ class FakeZaloBot:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._api)
         app.router.add_get("/photos/{name}", self._photo)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        await web.SockSite(self._runner, sock).start()
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self._runner, self.url = await serve_locally(app)
         return self
 
     async def __aexit__(self, *exc) -> None:

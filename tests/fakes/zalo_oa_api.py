@@ -9,11 +9,12 @@ import asyncio
 import hashlib
 import itertools
 import json
-import socket
 from collections import deque
 from dataclasses import dataclass
 
 from aiohttp import web
+
+from tests.fakes.local_server import serve_locally
 
 APP_ID = "1234567890123456789"
 APP_SECRET = "fakeAppSecret0000000"
@@ -108,12 +109,7 @@ class FakeZaloOA:
         app.router.add_post("/v2.0/oa/upload/image", self._upload)
         app.router.add_post("/v4/oa/access_token", self._token)
         app.router.add_get("/photos/{name}", self._photo)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        await web.SockSite(self._runner, sock).start()
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self._runner, self.url = await serve_locally(app)
         return self
 
     async def __aexit__(self, *exc) -> None:
