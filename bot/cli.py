@@ -195,15 +195,20 @@ async def cmd_members_reach(settings: Settings, args) -> None:
         writer.writerow([row.code, row.name, row.members, *(row.by_channel.get(c, 0) for c in channels)])
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cdsbot", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+def _add_serving(commands) -> None:
+    """`cdsbot demo` and `cdsbot run`: the two ways to start the bot."""
     commands.add_parser("demo", help="try cdsbot: demo roster + local web chat").set_defaults(func=cmd_demo)
     commands.add_parser("run", help="serve with the configured channels").set_defaults(func=cmd_run)
 
+
+def _add_db(commands) -> None:
+    """`cdsbot db …` subcommands."""
     db = commands.add_parser("db", help="database").add_subparsers(dest="sub", required=True)
     db.add_parser("upgrade", help="bring the database to the latest migration").set_defaults(func=cmd_db_upgrade)
 
+
+def _add_units(commands) -> None:
+    """`cdsbot units …` subcommands."""
     units = commands.add_parser("units", help="the org tree").add_subparsers(dest="sub", required=True)
     imp = units.add_parser("import", help="load CSV rosters (all or nothing)")
     imp.add_argument("files", nargs="+", type=Path)
@@ -216,11 +221,17 @@ def build_parser() -> argparse.ArgumentParser:
     tree.add_argument("--depth", type=int)
     tree.set_defaults(func=cmd_units_tree)
 
+
+def _add_teams(commands) -> None:
+    """`cdsbot teams …` subcommands."""
     teams = commands.add_parser("teams", help="teams").add_subparsers(dest="sub", required=True)
     inv = teams.add_parser("invites", help="teams with their invite codes, as CSV")
     inv.add_argument("code", nargs="?")
     inv.set_defaults(func=cmd_teams_invites)
 
+
+def _add_members(commands) -> None:
+    """`cdsbot members …` subcommands."""
     mem = commands.add_parser("members", help="members").add_subparsers(dest="sub", required=True)
     promote = mem.add_parser("promote", help="set a member's role")
     promote.add_argument("member", type=int, help="member id (see `cdsbot members list`)")
@@ -233,14 +244,36 @@ def build_parser() -> argparse.ArgumentParser:
     reach.add_argument("code", nargs="?", help="the unit whose child units to list (default: the province)")
     reach.set_defaults(func=cmd_members_reach)
 
+
+def _add_i18n(commands) -> None:
+    """`cdsbot i18n …` subcommands."""
     i18n = commands.add_parser("i18n", help="translations").add_subparsers(dest="sub", required=True)
     i18n.add_parser("update", help="extract strings, update vi/en catalogs").set_defaults(func=cmd_i18n_update)
     i18n.add_parser("check", help="fail on missing or stale translations").set_defaults(func=cmd_i18n_check)
-    cli_content.add_commands(commands)
-    cli_zalo.add_commands(commands)
-    cli_reports.add_commands(commands)
-    cli_broadcast.add_commands(commands)
-    cli_schedule.add_commands(commands)
+
+
+# Each command group registers its subcommands; this order is the order `cdsbot --help` lists them in.
+_COMMAND_GROUPS = (
+    _add_serving,
+    _add_db,
+    _add_units,
+    _add_teams,
+    _add_members,
+    _add_i18n,
+    cli_content.add_commands,
+    cli_zalo.add_commands,
+    cli_reports.add_commands,
+    cli_broadcast.add_commands,
+    cli_schedule.add_commands,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, one group of subcommands at a time."""
+    parser = argparse.ArgumentParser(prog="cdsbot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for add_group in _COMMAND_GROUPS:
+        add_group(commands)
     return parser
 
 

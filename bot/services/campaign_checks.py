@@ -1,8 +1,9 @@
 """Reading campaign values with checks: every problem is collected, none raises.
 
 `_Checker` reads one value at a time (a day, a time, texts per language, an
-audience) and notes what is wrong; `_parse_event` and `_parse_reminders` read
-a whole section with it. `campaigns.parse_campaign` puts the sections together.
+audience) and notes what is wrong; `_parse_period`, `_parse_deadline`,
+`_parse_defaults`, `_parse_events` and `_parse_reminders` read a whole section
+with it. `campaigns.parse_campaign` puts the sections together.
 """
 
 from __future__ import annotations
@@ -142,6 +143,54 @@ class _Checker:
             return tuple(value)
         self.add(f"{where} must be 'all' or a list of channel names")
         return None
+
+
+def _parse_period(value: Any, ck: _Checker) -> tuple[MonthDay, MonthDay] | None:
+    """The communication period around the anchor day: its first and last day."""
+    if not isinstance(value, dict) or set(value) != {"start", "end"}:
+        ck.add("period must be {start: {month, day}, end: {month, day}}")
+        return None
+    start, end = ck.month_day(value["start"], "period.start"), ck.month_day(value["end"], "period.end")
+    return (start, end) if start is not None and end is not None else None
+
+
+def _parse_deadline(value: Any, ck: _Checker) -> int | None:
+    """The report deadline, as days after the anchor day."""
+    if not isinstance(value, dict) or set(value) != {"offset_days"}:
+        ck.add("report_deadline must be {offset_days: N}")
+        return None
+    return ck.integer(value["offset_days"], "report_deadline.offset_days")
+
+
+def _parse_defaults(value: Any, ck: _Checker) -> dict[str, str] | None:
+    """The default theme per language, used in a year that has no theme of its own."""
+    if not isinstance(value, dict) or "theme" not in value:
+        ck.add("defaults must have a 'theme' with a text per language")
+        return None
+    theme = ck.texts(value["theme"], "defaults.theme", placeholders=False)
+    for key in sorted(set(value) - {"theme"}, key=str):
+        ck.add(f"defaults: unknown key {key!r}")
+    return theme
+
+
+def _parse_events(raw: dict[Any, Any], ck: _Checker, guide_ids: set[str] | None) -> list[CampaignEvent]:
+    """The events that read cleanly; an id used twice is reported, as schedules key on it."""
+    raw_events = raw.get("events")
+    if "events" in raw and (not isinstance(raw_events, list) or not raw_events):
+        ck.add("events must be a non-empty list")
+        raw_events = []
+    events: list[CampaignEvent] = []
+    seen: set[str] = set()
+    for n, raw_event in enumerate(raw_events or [], 1):
+        event_id = raw_event.get("id") if isinstance(raw_event, dict) else None
+        if isinstance(event_id, str):
+            if event_id in seen:
+                ck.add(f"duplicate event id '{event_id}'")
+            seen.add(event_id)
+        event = _parse_event(raw_event, n, ck, guide_ids)
+        if event is not None:
+            events.append(event)
+    return events
 
 
 def _parse_event(raw: Any, n: int, ck: _Checker, guide_ids: set[str] | None) -> CampaignEvent | None:

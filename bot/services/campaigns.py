@@ -14,7 +14,7 @@ Texts may use the placeholders in `PLACEHOLDERS`; dates render as dd/mm/yyyy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,15 @@ from typing import Any
 import yaml
 
 from bot.clock import LOCAL_TZ
-from bot.services.campaign_checks import ID_RE, _Checker, _parse_event, _parse_reminders
+from bot.services.campaign_checks import (
+    ID_RE,
+    _Checker,
+    _parse_deadline,
+    _parse_defaults,
+    _parse_events,
+    _parse_period,
+    _parse_reminders,
+)
 from bot.services.campaign_checks import _guide as _guide  # re-exported: bot.services.recurring imports it from here
 from bot.services.campaign_model import (
     ALL_CHANNELS,
@@ -43,10 +51,76 @@ from bot.services.campaign_model import (
 )
 from bot.services.guides import CONTENT_ROOT, LANGS, Problem
 
-_TOP_KEYS = {"id", "name", "anchor", "period", "report_deadline", "defaults", "reminders", "events"}
+_REQUIRED_KEYS = ("id", "name", "anchor", "period", "report_deadline", "defaults", "events")
+_TOP_KEYS = {*_REQUIRED_KEYS, "reminders"}
 
 
 # --------------------------------------------------------------------------- parsing
+
+
+def _load_raw(path: Path, ck: _Checker) -> dict[Any, Any] | None:
+    """The file's YAML mapping, or None once the reason it cannot be used is noted."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        ck.add(f"cannot read the file: {exc}")
+        return None
+    except yaml.YAMLError as exc:
+        ck.add(f"not valid YAML: {exc}")
+        return None
+    if not isinstance(raw, dict):
+        ck.add("a campaign file must be a mapping of keys to values")
+        return None
+    return raw
+
+
+def _check_top_keys(raw: dict[Any, Any], ck: _Checker) -> None:
+    """Note missing and unknown top-level keys first, so an editor fixes the file's shape before its values."""
+    for key in _REQUIRED_KEYS:
+        if key not in raw:
+            ck.add(f"missing '{key}'")
+    for key in sorted(set(raw) - _TOP_KEYS, key=str):
+        ck.add(f"unknown key {key!r}")
+
+
+def _check_campaign_id(value: Any, ck: _Checker) -> str | None:
+    """The id names the campaign in commands and schedules, so it is kebab-case and matches the file name."""
+    if not isinstance(value, str) or not ID_RE.match(value):
+        ck.add(f"id {value!r} must be kebab-case")
+        return None
+    if value != ck.path.stem:
+        ck.add(f"id '{value}' differs from the file name '{ck.path.stem}'")
+    return value
+
+
+# Each top-level section that is present is read by its function, in this order; a campaign needs them all.
+_SECTIONS: dict[str, Callable[[Any, _Checker], Any]] = {
+    "id": _check_campaign_id,
+    "name": lambda value, ck: ck.texts(value, "name", placeholders=False),
+    "anchor": lambda value, ck: ck.month_day(value, "anchor"),
+    "period": _parse_period,
+    "report_deadline": _parse_deadline,
+    "defaults": _parse_defaults,
+}
+
+
+def _build_campaign(
+    sections: dict[str, Any], reminders: Reminders, events: list[CampaignEvent], path: Path
+) -> Campaign:
+    """The campaign from its sections, once every one of them has been read without a problem."""
+    period_start, period_end = sections["period"]
+    return Campaign(
+        id=sections["id"],
+        name=sections["name"],
+        anchor=sections["anchor"],
+        period_start=period_start,
+        period_end=period_end,
+        deadline_offset_days=sections["report_deadline"],
+        default_theme=sections["defaults"],
+        reminders=reminders,
+        events=tuple(events),
+        path=path,
+    )
 
 
 def parse_campaign(path: Path, guide_ids: Iterable[str] | None = None) -> tuple[Any, list[Problem]]:
@@ -58,94 +132,21 @@ def parse_campaign(path: Path, guide_ids: Iterable[str] | None = None) -> tuple[
     """
     ck = _Checker(path)
     ids = set(guide_ids) if guide_ids is not None else None
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        ck.add(f"cannot read the file: {exc}")
-        return None, ck.problems
-    except yaml.YAMLError as exc:
-        ck.add(f"not valid YAML: {exc}")
-        return None, ck.problems
-    if not isinstance(raw, dict):
-        ck.add("a campaign file must be a mapping of keys to values")
+    raw = _load_raw(path, ck)
+    if raw is None:
         return None, ck.problems
     if "recurring" in raw:  # a campaign on a rule (weekly bulletin, monthly digest …), not around an anchor day
         from bot.services.recurring import parse_recurring
 
         return parse_recurring(raw, ck, ids), ck.problems
-    for key in ("id", "name", "anchor", "period", "report_deadline", "defaults", "events"):
-        if key not in raw:
-            ck.add(f"missing '{key}'")
-    for key in sorted(set(raw) - _TOP_KEYS, key=str):
-        ck.add(f"unknown key {key!r}")
-
-    campaign_id = raw.get("id")
-    if "id" in raw and (not isinstance(campaign_id, str) or not ID_RE.match(campaign_id)):
-        ck.add(f"id {campaign_id!r} must be kebab-case")
-    elif isinstance(campaign_id, str) and campaign_id != path.stem:
-        ck.add(f"id '{campaign_id}' differs from the file name '{path.stem}'")
-    name = ck.texts(raw.get("name"), "name", placeholders=False) if "name" in raw else None
-    anchor = ck.month_day(raw.get("anchor"), "anchor") if "anchor" in raw else None
-    start = end = None
-    period = raw.get("period")
-    if "period" in raw:
-        if not isinstance(period, dict) or set(period) != {"start", "end"}:
-            ck.add("period must be {start: {month, day}, end: {month, day}}")
-        else:
-            start = ck.month_day(period["start"], "period.start")
-            end = ck.month_day(period["end"], "period.end")
-    deadline_offset = None
-    deadline = raw.get("report_deadline")
-    if "report_deadline" in raw:
-        if not isinstance(deadline, dict) or set(deadline) != {"offset_days"}:
-            ck.add("report_deadline must be {offset_days: N}")
-        else:
-            deadline_offset = ck.integer(deadline["offset_days"], "report_deadline.offset_days")
-    theme = None
-    defaults = raw.get("defaults")
-    if "defaults" in raw:
-        if not isinstance(defaults, dict) or "theme" not in defaults:
-            ck.add("defaults must have a 'theme' with a text per language")
-        else:
-            theme = ck.texts(defaults["theme"], "defaults.theme", placeholders=False)
-            for key in sorted(set(defaults) - {"theme"}, key=str):
-                ck.add(f"defaults: unknown key {key!r}")
+    _check_top_keys(raw, ck)
+    sections = {key: read(raw[key], ck) for key, read in _SECTIONS.items() if key in raw}
     reminders = _parse_reminders(raw.get("reminders", {}), ck, ids)
-
-    events: list[CampaignEvent] = []
-    raw_events = raw.get("events")
-    if "events" in raw and (not isinstance(raw_events, list) or not raw_events):
-        ck.add("events must be a non-empty list")
-        raw_events = []
-    seen: set[str] = set()
-    for n, raw_event in enumerate(raw_events or [], 1):
-        event_id = raw_event.get("id") if isinstance(raw_event, dict) else None
-        if isinstance(event_id, str):
-            if event_id in seen:
-                ck.add(f"duplicate event id '{event_id}'")
-            seen.add(event_id)
-        event = _parse_event(raw_event, n, ck, ids)
-        if event is not None:
-            events.append(event)
-
-    usable = (name, anchor, start, end, deadline_offset, theme, reminders)
-    if ck.problems or any(v is None for v in usable) or not isinstance(campaign_id, str):
+    events = _parse_events(raw, ck, ids)
+    complete = len(sections) == len(_SECTIONS) and all(value is not None for value in sections.values())
+    if ck.problems or not complete or reminders is None:
         return None, ck.problems
-    assert name is not None and anchor is not None and start is not None and end is not None
-    assert deadline_offset is not None and theme is not None and reminders is not None
-    campaign = Campaign(
-        id=campaign_id,
-        name=name,
-        anchor=anchor,
-        period_start=start,
-        period_end=end,
-        deadline_offset_days=deadline_offset,
-        default_theme=theme,
-        reminders=reminders,
-        events=tuple(events),
-        path=path,
-    )
-    return campaign, ck.problems
+    return _build_campaign(sections, reminders, events, path), ck.problems
 
 
 def _guide_ids_near(root: Path) -> set[str]:

@@ -35,13 +35,13 @@ from bot.services.report_types import check_report_types
 CAMPAIGNS_DIR = "campaigns"
 
 
-def check_guides(root: Path, today: date | None = None) -> tuple[list[Guide], list[Problem]]:
-    """Check every guide file under `root` (the `guides/` folder)."""
+_LANG_NAMES = {"vi": "Vietnamese", "en": "English"}
+
+
+def _parse_folder(root: Path, today: date | None) -> tuple[list[Guide], list[Problem]]:
+    """Parse every guide file in the folder, and flag files that do not belong in it."""
     problems: list[Problem] = []
     guides: list[Guide] = []
-    root = Path(root)
-    if not root.is_dir():
-        return [], [Problem(root, "guides folder not found")]
     for path in sorted(root.iterdir()):
         if path.is_dir() or path.name.startswith("."):
             continue
@@ -52,14 +52,21 @@ def check_guides(root: Path, today: date | None = None) -> tuple[list[Guide], li
         problems.extend(found)
         if guide is not None:
             guides.append(guide)
+    return guides, problems
 
-    def stem(path: Path) -> str:
-        m = FILE_RE.match(path.name)
-        return m["id"] if m else path.name
 
+def _stem(path: Path) -> str:
+    """The id in a guide's file name (the whole name if it has none), to tell an original from a copy."""
+    m = FILE_RE.match(path.name)
+    return m["id"] if m else path.name
+
+
+def _duplicate_problems(guides: list[Guide]) -> list[Problem]:
+    """Two guides with one id and language would shadow each other, so the copy is reported."""
+    problems: list[Problem] = []
     # A file whose id matches its name is the original; any other with that id is the duplicate.
     seen: dict[tuple[str, str], Guide] = {}
-    for guide in sorted(guides, key=lambda g: (g.id != stem(g.path), g.path.name)):
+    for guide in sorted(guides, key=lambda g: (g.id != _stem(g.path), g.path.name)):
         key = (guide.id, guide.lang)
         if key in seen:
             problems.append(
@@ -67,25 +74,50 @@ def check_guides(root: Path, today: date | None = None) -> tuple[list[Guide], li
             )
         else:
             seen[key] = guide
+    return problems
 
-    # Both languages: judged by file names, so a broken file still counts as present.
+
+def _files_by_id(root: Path) -> dict[str, dict[str, Path]]:
+    """Guide files by id and language, judged by file names, so a broken file still counts as present."""
     files_by_id: dict[str, dict[str, Path]] = defaultdict(dict)
     for path in sorted(root.glob("*.md")):
         m = FILE_RE.match(path.name)
         if m and ID_RE.match(m["id"]):
             files_by_id[m["id"]][m["lang"]] = path
-    names = {"vi": "Vietnamese", "en": "English"}
+    return files_by_id
+
+
+def _language_problems(files_by_id: dict[str, dict[str, Path]]) -> list[Problem]:
+    """Members read guides in either language, so each guide needs a file for both."""
+    problems: list[Problem] = []
     for gid, files in sorted(files_by_id.items()):
         for lang in LANGS:
             if lang not in files:
                 path = next(iter(files.values()))
-                problems.append(Problem(path, f"no {names.get(lang, lang)} version: expected {gid}.{lang}.md"))
+                problems.append(Problem(path, f"no {_LANG_NAMES.get(lang, lang)} version: expected {gid}.{lang}.md"))
+    return problems
 
-    known = set(files_by_id) | {g.id for g in guides}
-    for guide in guides:
-        for rid in guide.related:
-            if rid not in known:
-                problems.append(Problem(guide.path, f"related guide '{rid}' does not exist"))
+
+def _related_problems(guides: list[Guide], known: set[str]) -> list[Problem]:
+    """Related guides become buttons, so each must name a guide that exists."""
+    return [
+        Problem(guide.path, f"related guide '{rid}' does not exist")
+        for guide in guides
+        for rid in guide.related
+        if rid not in known
+    ]
+
+
+def check_guides(root: Path, today: date | None = None) -> tuple[list[Guide], list[Problem]]:
+    """Check every guide file under `root` (the `guides/` folder)."""
+    root = Path(root)
+    if not root.is_dir():
+        return [], [Problem(root, "guides folder not found")]
+    guides, problems = _parse_folder(root, today)
+    files_by_id = _files_by_id(root)
+    problems += _duplicate_problems(guides)
+    problems += _language_problems(files_by_id)
+    problems += _related_problems(guides, set(files_by_id) | {g.id for g in guides})
     return guides, problems
 
 

@@ -15,6 +15,7 @@ module imports none of those. Looking guides up and searching them is in
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -28,15 +29,7 @@ CONTENT_ROOT = Path(__file__).resolve().parents[2] / "content"
 GUIDES_DIR = "guides"
 
 LANGS = ("vi", "en")
-CATEGORIES = (
-    "public_services",
-    "identity",
-    "payments",
-    "selling_online",
-    "learning",
-    "safety",
-    "using_bot",
-)
+CATEGORIES = ("public_services", "identity", "payments", "selling_online", "learning", "safety", "using_bot")
 STEP_LIMIT = 700  # characters of one step (title + text): one message on a small phone
 REQUIRED_KEYS = ("id", "title", "category", "tags", "summary", "version", "last_reviewed")
 OPTIONAL_KEYS = ("related",)
@@ -164,114 +157,130 @@ def _str_list(value: Any) -> tuple[str, ...] | None:
     return tuple(v.strip() for v in value)
 
 
-def parse_guide(path: Path, today: date | None = None) -> tuple[Guide | None, list[Problem]]:
-    """Read one guide file.
+def _listing_problems(meta: dict[Any, Any], stem_id: str) -> Iterator[str]:
+    """How a guide is named, listed and found (id, title, summary, category, tags) and its version must be sound."""
+    guide_id, title, summary, category, version = map(meta.get, ("id", "title", "summary", "category", "version"))
+    if guide_id is not None and (not isinstance(guide_id, str) or not ID_RE.match(guide_id)):
+        yield f"id {guide_id!r} must be kebab-case (lower-case letters, digits and '-')"
+    elif isinstance(guide_id, str) and guide_id != stem_id:
+        yield f"id '{guide_id}' differs from the file name '{stem_id}'"
+    if title is not None and (not isinstance(title, str) or not title.strip()):
+        yield "'title' must be non-empty text"
+    if summary is not None and (not isinstance(summary, str) or not summary.strip()):
+        yield "'summary' must be non-empty text"
+    elif isinstance(summary, str) and "\n" in summary.strip():
+        yield "'summary' must be one line"
+    if category is not None and category not in CATEGORIES:
+        yield f"unknown category {category!r} (expected one of: {', '.join(CATEGORIES)})"
+    if meta.get("tags") is not None and not _str_list(meta["tags"]):
+        yield "'tags' must be a non-empty list of words"
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool) or version < 1):
+        yield f"'version' must be a whole number from 1 up, not {version!r}"
 
-    Returns the guide (None when it cannot be built at all) and every problem
-    found in the file itself; checks that need other files (both languages,
-    `related`, duplicates) are done by `check_content`.
-    """
-    problems: list[str] = []
-    m = FILE_RE.match(path.name)
-    if not m:
-        return None, [Problem(path, "file name must be <id>.<lang>.md, e.g. vneid-level2.vi.md")]
-    stem_id, lang = m["id"], m["lang"]
-    if lang not in LANGS:
-        problems.append(f"unknown language '{lang}' in the file name (expected one of: {', '.join(LANGS)})")
+
+def _review_and_link_problems(meta: dict[Any, Any], today: date | None) -> Iterator[str]:
+    """Stale guides are found by review date, and related guides become buttons, so both must be sound."""
+    reviewed, related = meta.get("last_reviewed"), meta.get("related")
+    if reviewed is not None:
+        day = _as_date(reviewed)
+        if day is None:
+            yield f"'last_reviewed' must be a date like 2026-11-23, not {reviewed!r}"
+        elif day > (today or datetime.now(LOCAL_TZ).date()):
+            yield f"'last_reviewed' {day.isoformat()} is in the future"
+    if related is not None:
+        related_ids = _str_list(related)
+        if related_ids is None:
+            yield "'related' must be a list of guide ids"
+        elif isinstance(meta.get("id"), str) and meta["id"] in related_ids:
+            yield "'related' lists the guide itself"
+
+
+def _read_front_matter(path: Path) -> tuple[dict[Any, Any], str] | Problem:
+    """The front matter and the body, or the one problem that stops the file being read."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(path, f"cannot read the file as UTF-8: {exc}")]
+        return Problem(path, f"cannot read the file as UTF-8: {exc}")
     split = _split_front_matter(text)
     if split is None:
-        return None, [Problem(path, "no front matter: the file must start with a '---' line and close it with '---'")]
-    raw, body = split
+        return Problem(path, "no front matter: the file must start with a '---' line and close it with '---'")
     try:
-        meta = yaml.safe_load(raw)
+        meta = yaml.safe_load(split[0])
     except yaml.YAMLError as exc:
-        return None, [Problem(path, f"front matter is not valid YAML: {exc}")]
+        return Problem(path, f"front matter is not valid YAML: {exc}")
     if not isinstance(meta, dict):
-        return None, [Problem(path, "front matter must be a mapping of keys to values")]
+        return Problem(path, "front matter must be a mapping of keys to values")
+    return meta, split[1]
 
-    missing = [k for k in REQUIRED_KEYS if k not in meta or meta[k] is None]
-    for key in missing:
-        problems.append(f"front matter is missing '{key}'")
-    for key in sorted(set(meta) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS), key=str):
-        problems.append(f"unknown front matter key '{key}'")
 
-    guide_id = meta.get("id")
-    if "id" not in missing:
-        if not isinstance(guide_id, str) or not ID_RE.match(guide_id):
-            problems.append(f"id {guide_id!r} must be kebab-case (lower-case letters, digits and '-')")
-        elif guide_id != stem_id:
-            problems.append(f"id '{guide_id}' differs from the file name '{stem_id}'")
-    for key in ("title", "summary"):
-        value = meta.get(key)
-        if key not in missing and (not isinstance(value, str) or not value.strip()):
-            problems.append(f"'{key}' must be non-empty text")
-        elif key == "summary" and isinstance(value, str) and "\n" in value.strip():
-            problems.append("'summary' must be one line")
-    category = meta.get("category")
-    if "category" not in missing and category not in CATEGORIES:
-        problems.append(f"unknown category {category!r} (expected one of: {', '.join(CATEGORIES)})")
-    tags = _str_list(meta.get("tags"))
-    if "tags" not in missing and not tags:
-        problems.append("'tags' must be a non-empty list of words")
-    version = meta.get("version")
-    if "version" not in missing and (not isinstance(version, int) or isinstance(version, bool) or version < 1):
-        problems.append(f"'version' must be a whole number from 1 up, not {version!r}")
-    reviewed = _as_date(meta.get("last_reviewed"))
-    if "last_reviewed" not in missing:
-        today = today or datetime.now(LOCAL_TZ).date()
-        if reviewed is None:
-            problems.append(f"'last_reviewed' must be a date like 2026-11-23, not {meta.get('last_reviewed')!r}")
-        elif reviewed > today:
-            problems.append(f"'last_reviewed' {reviewed.isoformat()} is in the future")
-    related: tuple[str, ...] = ()
-    if meta.get("related") is not None:
-        related_value = _str_list(meta.get("related"))
-        if related_value is None:
-            problems.append("'related' must be a list of guide ids")
-        else:
-            related = related_value
-            if isinstance(guide_id, str) and guide_id in related:
-                problems.append("'related' lists the guide itself")
+def _meta_problems(meta: dict[Any, Any], stem_id: str, today: date | None) -> list[str]:
+    """Missing and unknown keys first, then the checks of the keys given, so the shape is fixed first."""
+    problems = [f"front matter is missing '{key}'" for key in REQUIRED_KEYS if meta.get(key) is None]
+    unknown = sorted(set(meta) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS), key=str)
+    problems += [f"unknown front matter key '{key}'" for key in unknown]
+    return [*problems, *_listing_problems(meta, stem_id), *_review_and_link_problems(meta, today)]
 
-    steps, body_problems = _parse_body(body)
-    problems.extend(body_problems)
-    if not steps:
-        problems.append("no steps: the body needs at least one '## <step title>' section")
-    for n, step in enumerate(steps, 1):
-        if not step.title:
-            problems.append(f"step {n} has no title")
-        if not step.text and not step.image:
-            problems.append(f"step {n} '{step.title}' has no text")
-        if step.length > STEP_LIMIT:
-            problems.append(f"step {n} '{step.title}' is {step.length} characters, over the {STEP_LIMIT} limit")
-        if step.image:
-            src = Path(step.image)
-            if src.is_absolute() or "://" in step.image or ".." in src.parts:
-                problems.append(f"step {n} image '{step.image}' must be a relative path like images/<file>.png")
-            elif not (path.parent / src).is_file():
-                problems.append(f"step {n} image '{step.image}' does not exist")
 
-    result = [Problem(path, msg) for msg in problems]
+def _step_problems(n: int, step: Step, folder: Path) -> Iterator[str]:
+    """A step is one chat message: it needs a title, some content, a short length and a real image."""
+    if not step.title:
+        yield f"step {n} has no title"
+    if not step.text and not step.image:
+        yield f"step {n} '{step.title}' has no text"
+    if step.length > STEP_LIMIT:
+        yield f"step {n} '{step.title}' is {step.length} characters, over the {STEP_LIMIT} limit"
+    if step.image:
+        src = Path(step.image)
+        if src.is_absolute() or "://" in step.image or ".." in src.parts:
+            yield f"step {n} image '{step.image}' must be a relative path like images/<file>.png"
+        elif not (folder / src).is_file():
+            yield f"step {n} image '{step.image}' does not exist"
+
+
+def _build_guide(meta: dict[Any, Any], lang: str, steps: list[Step], path: Path) -> Guide | None:
+    """The guide, when the front matter has what one needs; its problems are reported apart."""
+    guide_id, version = meta.get("id"), meta.get("version")
+    missing = any(meta.get(key) is None for key in REQUIRED_KEYS)
     if missing or not isinstance(guide_id, str) or not isinstance(meta.get("title"), str):
-        return None, result
-    guide = Guide(
+        return None
+    return Guide(
         id=guide_id,
         lang=lang,
         title=str(meta["title"]).strip(),
-        category=str(category),
-        tags=tags or (),
+        category=str(meta.get("category")),
+        tags=_str_list(meta.get("tags")) or (),
         summary=str(meta.get("summary") or "").strip(),
         version=version if isinstance(version, int) else 0,
-        last_reviewed=reviewed or date.min,
-        related=related,
+        last_reviewed=_as_date(meta.get("last_reviewed")) or date.min,
+        related=_str_list(meta.get("related")) or (),
         steps=tuple(steps),
         path=path,
     )
-    return guide, result
+
+
+def parse_guide(path: Path, today: date | None = None) -> tuple[Guide | None, list[Problem]]:
+    """Read one guide file: the guide (None when it cannot be built) and the problems in the file itself.
+
+    Checks that need other files (both languages, `related`, duplicates) are done by `check_content`.
+    """
+    m = FILE_RE.match(path.name)
+    if not m:
+        return None, [Problem(path, "file name must be <id>.<lang>.md, e.g. vneid-level2.vi.md")]
+    loaded = _read_front_matter(path)
+    if isinstance(loaded, Problem):
+        return None, [loaded]
+    (meta, body), lang = loaded, m["lang"]
+    problems: list[str] = []
+    if lang not in LANGS:
+        problems.append(f"unknown language '{lang}' in the file name (expected one of: {', '.join(LANGS)})")
+    problems += _meta_problems(meta, m["id"], today)
+    steps, body_problems = _parse_body(body)
+    problems += body_problems
+    if not steps:
+        problems.append("no steps: the body needs at least one '## <step title>' section")
+    for n, step in enumerate(steps, 1):
+        problems.extend(_step_problems(n, step, path.parent))
+    return _build_guide(meta, lang, steps, path), [Problem(path, message) for message in problems]
 
 
 __all__ = [
