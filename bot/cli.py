@@ -282,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        for noisy in ("alembic", "apscheduler"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
         asyncio.run(args.func(settings, args))
     except (ConfigError, CliError) as exc:
         print(f"cdsbot: {exc}", file=sys.stderr)

@@ -6,7 +6,6 @@ and are flushed, in order, when the tab reconnects.
 """
 
 import asyncio
-import functools
 import json
 import logging
 import re
@@ -17,12 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.channels.base import MAX_PHOTO_BYTES, Channel, Failure, InboundSink, Limits, SendError
 from bot.core.messages import Inbound, Outbound
-from bot.i18n import DEFAULT_LOCALE, N_, Translator
-from bot.web import STATIC_DIR
+from bot.i18n import DEFAULT_LOCALE
+from bot.web import STATIC_DIR, chat_page
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +35,6 @@ BACKLOG_CHATS = 1000
 STATIC_FILES = {"chat.css": "text/css", "chat.js": "text/javascript"}
 IMAGE_MAGIC = [(b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF87a", "gif"), (b"GIF89a", "gif")]
 NO_CACHE = {"Cache-Control": "no-cache"}
-PAGE_TEXT = {
-    "team": N_("Community digital technology team"),
-    "online": N_("online"),
-    "connecting": N_("connecting…"),
-    "photo": N_("Send a photo"),
-    "photo_error": N_("Could not send the photo (only images under 20 MB)."),
-    "placeholder": N_("Type a message…"),
-    "send": N_("Send"),
-}
-
-
-@functools.cache
-def _page_template():
-    """The chat page template, loaded once (autoescaped: labels never become HTML)."""
-    env = Environment(loader=FileSystemLoader(STATIC_DIR), autoescape=select_autoescape(["html"]))
-    return env.get_template("chat.html")
 
 
 def sniff_image(head: bytes) -> str | None:
@@ -281,9 +263,7 @@ class WebChannel(Channel):
 
     async def _page(self, request: web.Request) -> web.StreamResponse:
         """The chat page, its labels in the visitor's language (`?lang=en`, else Vietnamese)."""
-        tr = Translator(request.query.get("lang", DEFAULT_LOCALE))
-        text = {key: tr.t(message) for key, message in PAGE_TEXT.items()}
-        html = _page_template().render(lang=tr.locale, text=text)
+        html = chat_page.render(request.query.get("lang", DEFAULT_LOCALE))
         return web.Response(text=html, content_type="text/html", headers=NO_CACHE)
 
     async def _static(self, request: web.Request) -> web.StreamResponse:
