@@ -33,3 +33,20 @@ def reencoded(data: bytes, scale: float = 0.5, quality: int = 60) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality)
     return out.getvalue()
+
+
+async def assert_filed_with_one_photo(db, media, receipt: str, member_id: int) -> None:
+    """The end-to-end report: 12 students helped, one 64×48 JPEG stored, its number in the receipt."""
+    from sqlalchemy import select
+
+    from bot.db.reports import Photo, Report, ReportPhoto
+
+    async with db.session() as session:
+        report = (await session.execute(select(Report))).scalar_one()
+        photos = (await session.execute(select(Photo).join(ReportPhoto)
+                                        .where(ReportPhoto.report_id == report.id))).scalars().all()
+    assert report.number in receipt
+    assert (report.type_id, report.counts, report.people, report.filed_by_member_id) == (
+        "students", {"people": 12}, 12, member_id)
+    assert len(photos) == 1 and (photos[0].width, photos[0].height) == (64, 48)
+    assert (media / photos[0].path).read_bytes().startswith(b"\xff\xd8")

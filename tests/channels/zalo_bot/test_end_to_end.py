@@ -18,7 +18,6 @@ from bot.channels.zalo_bot import ZaloBotChannel
 from bot.clock import Clock
 from bot.core.dispatcher import Core
 from bot.db.models import ChannelAccount, Conversation, Delivery, Member
-from bot.db.reports import Photo, Report, ReportPhoto
 from bot.i18n import Translator
 from bot.outbox import Outbox
 from bot.services.report_types import load_report_types
@@ -26,6 +25,7 @@ from handlers import build_router
 from handlers.menu import show_menu
 from tests.fakes.zalo_bot_api import FakeZaloBot
 from tests.handlers.test_register import invite
+from tests.report_images import assert_filed_with_one_photo
 
 CHAT = "b1b2c3d4e5f6a7b8c9d9"
 TIMEOUT = 5.0  # seconds to wait for the bot's answer; the fake answers in milliseconds
@@ -135,15 +135,7 @@ async def test_member_registers_and_files_a_report_with_a_photo_through_the_bot(
         assert students.name_in("vi") in summary and f"{students.counts[0].label_in('vi')}: 12" in summary
         receipt = await say(number_shown(summary, VI.t("📤 Send")), "BC-")
 
-        async with db.session() as session:
-            report = (await session.execute(select(Report))).scalar_one()
-            photos = (await session.execute(select(Photo).join(ReportPhoto)
-                                            .where(ReportPhoto.report_id == report.id))).scalars().all()
-        assert report.number in receipt
-        assert (report.type_id, report.counts, report.people, report.filed_by_member_id) == (
-            "students", {"people": 12}, 12, member.id)
-        assert len(photos) == 1 and (photos[0].width, photos[0].height) == (64, 48)
-        assert (media / photos[0].path).read_bytes().startswith(b"\xff\xd8")
+        await assert_filed_with_one_photo(db, media, receipt, member.id)
     finally:
         await channel.stop()
         await outbox.stop()

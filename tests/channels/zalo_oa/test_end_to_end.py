@@ -15,7 +15,6 @@ from sqlalchemy import select
 from bot.clock import Clock
 from bot.core.dispatcher import Core
 from bot.db.models import ChannelAccount, Member
-from bot.db.reports import Photo, Report, ReportPhoto
 from bot.outbox import Outbox
 from bot.services.report_types import load_report_types
 from handlers import build_router
@@ -23,6 +22,7 @@ from handlers.menu import show_menu
 from tests.channels.zalo_oa.conftest import make_channel, open_hook
 from tests.fakes.zalo_oa_api import signed
 from tests.handlers.test_register import invite
+from tests.report_images import assert_filed_with_one_photo
 
 USER = "8000000000000000009"
 TIMEOUT = 5.0  # seconds to wait for the bot's answer; the fake answers in milliseconds
@@ -118,15 +118,7 @@ async def test_member_registers_and_files_a_report_with_a_photo_through_the_oa(d
         assert students in texts(summary) and "12" in texts(summary)
         receipt = texts(await say("#cds:report:send", "BC-"))
 
-        async with db.session() as session:
-            report = (await session.execute(select(Report))).scalar_one()
-            photos = (await session.execute(select(Photo).join(ReportPhoto)
-                                            .where(ReportPhoto.report_id == report.id))).scalars().all()
-        assert report.number in receipt
-        assert (report.type_id, report.counts, report.people, report.filed_by_member_id) == (
-            "students", {"people": 12}, 12, member.id)
-        assert len(photos) == 1 and (photos[0].width, photos[0].height) == (64, 48)
-        assert (media / photos[0].path).read_bytes().startswith(b"\xff\xd8")
+        await assert_filed_with_one_photo(db, media, receipt, member.id)
     finally:
         await outbox.stop()
         await channel.stop()
