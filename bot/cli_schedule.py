@@ -6,7 +6,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services import arming, schedules
 from bot.services import broadcast as bc
-from bot.services.campaigns import CampaignError, load_campaign
+from bot.services.campaign_model import CampaignError
+from bot.services.campaigns import load_campaign
 from bot.services.schedule_rules import WEEKDAYS, BadRule, Policy, Rule
 
 EVERY = ("daily", "weekly", "monthly", "yearly")

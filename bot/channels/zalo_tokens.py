@@ -36,7 +36,6 @@ class ZaloTokens:
         self.clock = clock or Clock()
         self._row: ZaloToken | None = None
         self._lock = asyncio.Lock()
-        self.refreshes = 0  # successful refreshes by this process (for logs and tests)
 
     async def access_token(self, http: aiohttp.ClientSession) -> str:
         """A token with at least an hour left, refreshing first if needed."""
@@ -107,7 +106,6 @@ class ZaloTokens:
         lifetime = int(reply.get("expires_in") or DEFAULT_LIFETIME)  # Zalo sends it as a string
         row = await self._commit(reply["access_token"], reply["refresh_token"], lifetime)  # before any use
         self._use(row)
-        self.refreshes += 1
         log.info("zalo_oa access token refreshed; valid until %s", self._row.expires_at.isoformat())
         return self._row
 

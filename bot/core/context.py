@@ -3,7 +3,6 @@
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import Button, Inbound, Outbound
@@ -82,7 +81,3 @@ class Context:
 
     async def show_menu(self, intro: str | None = None) -> None:
         await self.core.show_menu(self, intro)
-
-    async def accounts_of(self, member_id: int) -> list[ChannelAccount]:
-        query = select(ChannelAccount).where(ChannelAccount.member_id == member_id, ~ChannelAccount.unreachable)
-        return list((await self.session.execute(query)).scalars())

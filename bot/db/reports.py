@@ -11,8 +11,6 @@ from sqlmodel import Field, SQLModel
 
 from bot.db.models import _ts
 
-STATUSES = ("pending", "approved", "returned")
-
 
 class Report(SQLModel, table=True):
     """One activity report; counts by the type's count ids, `people` copied out as the headline."""
@@ -32,7 +30,7 @@ class Report(SQLModel, table=True):
     counts: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     people: int | None = Field(default=None, description="counts['people'] when the type asks it")
     note: str | None = Field(default=None, max_length=500)
-    status: str = Field(default="pending", max_length=16)
+    status: str = Field(default="pending", max_length=16)  # pending / approved / returned
     return_reason: str | None = Field(default=None, max_length=300)
     filed_by_member_id: int = Field(foreign_key="member.id", index=True)
     proxy_for_member_id: int | None = Field(default=None, foreign_key="member.id")

@@ -12,10 +12,6 @@ from sqlmodel import Field, SQLModel
 
 from bot.db.models import _ts
 
-ACTIONS = ("broadcast", "reminder")
-STATES = ("active", "paused", "done")
-RUN_STATUSES = ("sent", "missed")
-
 
 class Schedule(SQLModel, table=True):
     """A send at one time or on a rule; `next_at` is the next due time (before quiet hours), None when done."""
@@ -27,10 +23,10 @@ class Schedule(SQLModel, table=True):
     name: str = Field(max_length=200)
     key: str | None = Field(default=None, max_length=160, unique=True,
                             description="campaign:year:event for armed campaigns, so arming twice adds nothing")
-    action: str = Field(default="broadcast", max_length=16)
+    action: str = Field(default="broadcast", max_length=16)  # broadcast / reminder
     template: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     rule: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    state: str = Field(default="active", max_length=16)
+    state: str = Field(default="active", max_length=16)  # active / paused / done
     next_at: datetime | None = _ts(nullable=True)
     created_at: datetime = _ts(nullable=False)
 
@@ -45,7 +41,7 @@ class ScheduleRun(SQLModel, table=True):
     schedule_id: int = Field(foreign_key="schedule.id", index=True)
     due_at: datetime = _ts(nullable=False)
     fire_at: datetime = _ts(nullable=False)
-    status: str = Field(max_length=16)
+    status: str = Field(max_length=16)  # sent / missed
     broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id")
     deliveries: int = 0
     ran_at: datetime = _ts(nullable=False)

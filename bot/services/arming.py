@@ -18,7 +18,8 @@ from bot.clock import LOCAL_TZ
 from bot.db.schedules import Schedule, ScheduleRun
 from bot.services import broadcast as bc
 from bot.services import reminders, schedules
-from bot.services.campaigns import Campaign, campaign_dates, render
+from bot.services.campaign_model import Campaign
+from bot.services.campaigns import campaign_dates, render
 from bot.services.recurring import RecurringCampaign
 from bot.services.schedule_rules import Rule
 

@@ -31,16 +31,7 @@ from bot.services.campaign_checks import (
     _parse_period,
     _parse_reminders,
 )
-from bot.services.campaign_checks import _guide as _guide  # re-exported: bot.services.recurring imports it from here
 from bot.services.campaign_model import (
-    ALL_CHANNELS,
-    DATE_FORMAT,
-    ESCALATION_TARGETS,
-    LEVELS,
-    PLACEHOLDERS,
-    RELATIVE_TO,
-    ROLES,
-    Audience,
     Campaign,
     CampaignDates,
     CampaignError,
@@ -50,6 +41,7 @@ from bot.services.campaign_model import (
     Reminders,
 )
 from bot.services.guides import CONTENT_ROOT, LANGS, Problem
+from bot.services.recurring import parse_recurring
 
 _REQUIRED_KEYS = ("id", "name", "anchor", "period", "report_deadline", "defaults", "events")
 _TOP_KEYS = {*_REQUIRED_KEYS, "reminders"}
@@ -136,8 +128,6 @@ def parse_campaign(path: Path, guide_ids: Iterable[str] | None = None) -> tuple[
     if raw is None:
         return None, ck.problems
     if "recurring" in raw:  # a campaign on a rule (weekly bulletin, monthly digest …), not around an anchor day
-        from bot.services.recurring import parse_recurring
-
         return parse_recurring(raw, ck, ids), ck.problems
     _check_top_keys(raw, ck)
     sections = {key: read(raw[key], ck) for key, read in _SECTIONS.items() if key in raw}
@@ -273,27 +263,3 @@ def render(campaign: Campaign, year: int, theme: Mapping[str, str] | None = None
             )
     planned.sort(key=lambda p: (p.when, p.event_id))
     return planned
-
-
-__all__ = [  # the types and constants are defined in campaign_model and re-exported here
-    "ALL_CHANNELS",
-    "DATE_FORMAT",
-    "ESCALATION_TARGETS",
-    "LEVELS",
-    "PLACEHOLDERS",
-    "RELATIVE_TO",
-    "ROLES",
-    "Audience",
-    "Campaign",
-    "CampaignDates",
-    "CampaignError",
-    "CampaignEvent",
-    "MonthDay",
-    "PlannedEvent",
-    "Reminders",
-    "campaign_dates",
-    "check_campaigns",
-    "load_campaign",
-    "parse_campaign",
-    "render",
-]

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.services.campaign_checks import _parse_reminders
-from bot.services.campaigns import Audience, Reminders, _Checker
+from bot.services.campaign_checks import _Checker, _guide, _parse_reminders
+from bot.services.campaign_model import Audience, Reminders
 from bot.services.schedule_rules import BadRule, Rule
 
 FIGURES = ("previous_month",)
@@ -77,8 +77,6 @@ def _texts(ck: _Checker, value: Any, where: str, figures: bool) -> dict[str, str
 
 
 def _messages(ck: _Checker, raw: Any, figures: bool, guide_ids: set[str] | None) -> list[RecurringMessage]:
-    from bot.services.campaigns import _guide
-
     if not isinstance(raw, list) or not raw:
         ck.add("messages must be a non-empty list")
         return []

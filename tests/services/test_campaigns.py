@@ -6,10 +6,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import LOCAL_TZ
+from bot.services.campaign_model import LEVELS, ROLES, CampaignError
 from bot.services.campaigns import (
-    LEVELS,
-    ROLES,
-    CampaignError,
     campaign_dates,
     check_campaigns,
     load_campaign,
