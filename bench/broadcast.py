@@ -5,7 +5,10 @@ Telegram Bot API runs in a subprocess (tests/fakes/telegram_server.py) so it doe
 event-loop time from the sender. Prints: the 100,000-row expansion time, the limited run (wall
 time, achieved rate as a fraction of the enforced limit, 429s, duplicates, missing), then the
 same server with the limiter off for cdsbot's outbox and for a plain python-telegram-bot loop
-(16 tasks), and peak RSS. The last line is one JSON object with the figures.
+(16 tasks); then one more broadcast, limiter off, sent by a sending process of its own
+(tests/sender_process.py) whose peak RSS is what a broadcast costs the process that sends it
+(target: at most 150 MB); and this benchmark process's own peak RSS (it also builds the
+databases and runs the in-process sends). The last line is one JSON object with the figures.
 """
 
 import argparse
@@ -25,12 +28,13 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.base import Limits
 from bot.channels.telegram import TelegramChannel
-from bot.cli import DEMO_ROSTERS, import_files
+from bot.cli.common import DEMO_ROSTERS, import_files
 from bot.db.migrate import upgrade
 from bot.db.models import ChannelAccount
 from bot.db.session import Database
-from bot.outbox import Outbox
+from bot.delivery.sender import Outbox
 from bot.services import broadcast as bc
+from tests import sender_process
 from tests.fakes.members import NOW, add_members
 from tests.fakes.telegram_api import DEFAULT_TOKEN
 
@@ -109,6 +113,16 @@ async def send_through_outbox(db: Database, url: str, per_second: float, text: s
     return wall
 
 
+async def send_in_process_of_its_own(db: Database, url: str, per_second: int, text: str) -> tuple[float, float]:
+    """Expand a broadcast here, send it from a sending process; its wall time and that process's peak RSS (MB)."""
+    broadcast_id, _rows = await new_broadcast(db, text)
+    started = time.monotonic()
+    child = sender_process.start(url, db.url, per_second, None, broadcast_id, stdout=subprocess.PIPE, text=True)
+    output, _ = await asyncio.get_running_loop().run_in_executor(None, child.communicate)
+    assert child.returncode == 0, "the sending process failed"
+    return time.monotonic() - started, sender_process.peak_rss_mb(output)
+
+
 async def _ignore(_inbound) -> None:
     """The benchmark does not answer members."""
 
@@ -180,11 +194,14 @@ async def run(members: int, limit: int, expand_rows: int) -> dict:
             figures["ratio"] = round(figures["unlimited_msgs_per_s"] / figures["ptb_loop_msgs_per_s"], 2)
             print(f"limiter off: cdsbot outbox {figures['unlimited_msgs_per_s']}/s (with database), "
                   f"plain PTB loop {figures['ptb_loop_msgs_per_s']}/s, ratio {figures['ratio']}", flush=True)
+            _wall, figures["sender_peak_rss_mb"] = await send_in_process_of_its_own(
+                db, server.url, int(UNLIMITED), "Thông báo tiến trình riêng")
+            print(f"sending process: peak RSS {figures['sender_peak_rss_mb']} MB (target: at most 150)", flush=True)
         finally:
             await server.close()
             await db.dispose()
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    print(f"peak RSS: {figures['peak_rss_mb']} MB")
+    print(f"peak RSS of this benchmark process (databases built here): {figures['peak_rss_mb']} MB")
     return figures
 
 

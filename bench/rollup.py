@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.cli import DEMO_ROSTERS, import_files  # noqa: E402
+from bot.cli.common import DEMO_ROSTERS, import_files  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
 from bot.db.models import OrgUnit, Team  # noqa: E402
 from bot.db.session import Database  # noqa: E402

@@ -1,37 +1,48 @@
 """create_app(settings): wires database, channels, outbox, core and the web server; starts and stops them."""
 
 import asyncio
+import contextlib
+import functools
 import logging
 import signal
 
 from aiohttp import web
 
-from bot.channels.base import Channel
+from bot.channels.base import Channel, Failure, InboundSink, SendError
 from bot.clock import Clock
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core.dispatcher import Core
 from bot.db.migrate import upgrade
 from bot.db.session import Database
-from bot.outbox import Outbox
+from bot.delivery.sender import Outbox
+from bot.log_setup import redact
 from bot.scheduler import Scheduler
 from bot.services.schedule_rules import Policy
-from handlers import build_router
+from bot.web.headers import security_headers
+from handlers import build_router, guides
 from handlers.menu import show_menu
 
 log = logging.getLogger(__name__)
+
+OK, DEGRADED = "ok", "degraded"
 
 
 def _secret(value) -> str:
     return value.get_secret_value() if value is not None else ""
 
 
-def configured_channels(settings: Settings, db: Database, clock: Clock) -> dict[str, Channel]:
-    """The channels this configuration turns on (each only when configured)."""
-    channels: dict[str, Channel] = {}
-    if settings.web_chat:
-        from bot.channels.web import WebChannel
+def configured_channels(settings: Settings, db: Database, clock: Clock, receive: bool = True) -> dict[str, Channel]:
+    """The channels this configuration turns on (each only when configured).
 
-        channels["web"] = WebChannel(settings.media_dir)
+    Without `receive` there is no web chat: its pages talk only to the process that serves them.
+    """
+    channels: dict[str, Channel] = {}
+    if settings.web_chat and receive:
+        from bot.channels.web import WebChannel
+        from bot.web.chat_page import chat_locale
+
+        channels["web"] = WebChannel(settings.media_dir, functools.partial(chat_locale, db), settings.locale,
+                                     secret=settings.web_chat_key(), public_url=settings.public_url)
     if settings.telegram_token is not None:
         from bot.channels.telegram import TelegramChannel
 
@@ -65,20 +76,99 @@ def configured_channels(settings: Settings, db: Database, clock: Clock) -> dict[
     return channels
 
 
-class App:
-    """One running cdsbot: build with `create_app`, then `await start()` / `await stop()`."""
+class ChannelStarts:
+    """Starts the channels; one whose platform cannot be reached is retried with back-off in the background.
 
-    def __init__(self, settings: Settings, channels: dict[str, Channel] | None, clock: Clock):
+    cdsbot keeps serving meanwhile (the outbox retries its sends); a refused configuration (a wrong
+    token) stops start-up instead, since waiting cannot fix it.
+    """
+
+    retry = (2.0, 300.0)  # seconds: first and longest wait between two start attempts
+
+    def __init__(self, channels: dict[str, Channel]):
+        self.channels = channels
+        self.status = {code: (DEGRADED, "not started") for code in channels}
+        self._retries: dict[str, asyncio.Task] = {}
+
+    async def start_all(self, sink: InboundSink | None) -> None:
+        """Try each channel once: raise ConfigError on a refused configuration, retry unreachable ones later."""
+        for code, channel in self.channels.items():
+            problem = await self._attempt(code, channel, sink)
+            if isinstance(problem, ConfigError):
+                raise problem
+            if problem is not None:
+                log.warning("%s cannot be reached (%s); cdsbot keeps serving and retries in the background",
+                            code, self.status[code][1])
+                self._retries[code] = asyncio.create_task(self._keep_trying(code, channel, sink), name=f"{code}-start")
+
+    async def stop(self) -> None:
+        """Cancel the retries still running."""
+        for task in self._retries.values():
+            task.cancel()
+        for task in self._retries.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._retries.clear()
+
+    async def _keep_trying(self, code: str, channel: Channel, sink: InboundSink | None) -> None:
+        """Back off (doubling up to the longest wait) until the channel starts or its configuration is refused."""
+        delay = self.retry[0]
+        while True:
+            await asyncio.sleep(delay)
+            problem = await self._attempt(code, channel, sink)
+            if problem is None:
+                log.info("%s can be reached again: channel started", code)
+                return
+            if isinstance(problem, ConfigError):
+                log.error("%s stays off: %s", code, problem)
+                return
+            log.debug("%s still cannot be reached (%s)", code, self.status[code][1])
+            delay = min(delay * 2, self.retry[1])
+
+    async def _attempt(self, code: str, channel: Channel, sink: InboundSink | None) -> Exception | None:
+        """Start one channel and record its status; returns the problem (a ConfigError when refused)."""
+        try:
+            await channel.start(sink)
+        except ConfigError as exc:
+            problem: Exception = exc
+        except SendError as exc:
+            problem = exc if exc.failure is not Failure.CONFIG else ConfigError(
+                f"{code}: the platform refused the configuration: {exc.detail or exc.failure}")
+        except Exception as exc:  # whatever the platform's client raises when it cannot connect
+            problem = exc
+        else:
+            self.status[code] = (OK, "")
+            return None
+        reason = problem.detail if isinstance(problem, SendError) and problem.detail else str(problem)
+        self.status[code] = (DEGRADED, redact(reason or type(problem).__name__)[:160])
+        return problem
+
+
+class App:
+    """One running cdsbot: build with `create_app`, then `await start()` / `await stop()`.
+
+    `receive=False` is a sending-only process (`cdsbot broadcast send` with no server running): its outbox
+    sends, but it reads no member's message: no web server, no scheduler, channels started without a sink.
+    """
+
+    def __init__(self, settings: Settings, channels: dict[str, Channel] | None, clock: Clock, receive: bool = True):
         self.settings = settings
         self.clock = clock
+        self.receive = receive
         self.db = Database(settings.database_url)
-        self.channels = configured_channels(settings, self.db, clock) if channels is None else channels
+        self.channels = configured_channels(settings, self.db, clock, receive) if channels is None else channels
+        self.starts = ChannelStarts(self.channels)
         self.outbox = Outbox(self.db, self.channels, clock)
         self.core = Core(self.db, build_router(), self.outbox, self.channels, clock, settings.locale, show_menu,
                          media_dir=settings.media_dir, report_window_days=settings.report_window_days)
         self.scheduler = Scheduler(self.db, clock, Policy.from_settings(settings), outbox=self.outbox)
         self.web = web.Application(client_max_size=21 * 1024 * 1024)
+        self.web.on_response_prepare.append(security_headers)
         self.web.router.add_get("/health", self._health)
+        if receive and settings.console and settings.console_secret is not None:  # `cdsbot run` insists on a key
+            from bot.web.console import create_console, mount
+
+            mount(self.web, create_console(self.db, settings, clock, self.outbox, self.channel_status))
         for channel in self.channels.values():
             channel.setup_routes(self.web)
         self._runner: web.AppRunner | None = None
@@ -92,22 +182,32 @@ class App:
         site = next(iter(self._runner.sites)) if self._runner else None
         return site._server.sockets[0].getsockname()[1] if site else self.settings.web_port
 
+    def channel_status(self) -> dict[str, dict[str, str]]:
+        """Each channel as `{"status": "ok" | "degraded", "reason": …}` (no secrets), for /health and the console."""
+        return {code: {"status": state, "reason": reason} for code, (state, reason) in self.starts.status.items()}
+
     async def _health(self, _request: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "channels": sorted(self.channels)})
+        """The process serves (`ok`); each channel says whether its platform could be reached; `sending`: the
+        channels this process sends (with several processes on PostgreSQL, each channel has one sender)."""
+        return web.json_response({"ok": True, "channels": self.channel_status(), "sending": self.outbox.sending})
 
     async def start(self) -> None:
         await upgrade(self.db.engine)
-        self._runner = web.AppRunner(self.web, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port).start()
+        if self.receive:
+            self._runner = web.AppRunner(self.web, access_log=None)
+            await self._runner.setup()
+            await web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port).start()
         await self.outbox.start()
-        await self.scheduler.start()
-        for channel in self.channels.values():
-            await channel.start(self.core.handle)
-        log.info("cdsbot is serving on %s with channels: %s", self.url, ", ".join(self.channels) or "none")
+        if self.receive:
+            await asyncio.to_thread(guides.warm)  # off the event loop: reading the guides takes a while
+            await self.scheduler.start()
+        await self.starts.start_all(self.core.handle if self.receive else None)
+        doing = f"serving on {self.url}" if self.receive else "sending only (reading no updates)"
+        log.info("cdsbot is %s with channels: %s", doing, ", ".join(self.channels) or "none")
 
     async def stop(self) -> None:
         """Stop taking messages, finish sends in flight (unsent rows stay queued), close everything."""
+        await self.starts.stop()
         for channel in self.channels.values():
             await channel.stop()
         await self.scheduler.stop()
@@ -117,18 +217,20 @@ class App:
         await self.db.dispose()
 
 
-def create_app(settings: Settings, channels: dict[str, Channel] | None = None, clock: Clock | None = None) -> App:
-    return App(settings, channels, clock or Clock())
+def create_app(settings: Settings, channels: dict[str, Channel] | None = None, clock: Clock | None = None,
+               *, receive: bool = True) -> App:
+    """Build (not start) a cdsbot; `receive=False` for a process that only sends (see `App`)."""
+    return App(settings, channels, clock or Clock(), receive)
 
 
 async def serve(app: App, started=None) -> None:
-    """Run until SIGINT or SIGTERM, then stop cleanly."""
+    """Run until SIGINT or SIGTERM, then stop cleanly (also when start-up fails, e.g. a refused token)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await app.start()
     try:
+        await app.start()
         if started is not None:
             await started(app)
         await stop.wait()

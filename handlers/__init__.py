@@ -12,14 +12,17 @@ from handlers import (
     register,
     report,
     report_photos,
+    report_plan,
+    report_returned,
     report_summary,
     review,
+    review_queue,
     team,
     units,
 )
 
-FLOWS = (menu, register, link, language, help, team, guides, report, report_photos, report_summary, review, units,
-         broadcast, ack)
+FLOWS = (menu, register, link, language, help, team, guides, report, report_photos, report_plan, report_summary,
+         report_returned, review, review_queue, units, broadcast, ack)
 
 
 def build_router() -> Router:

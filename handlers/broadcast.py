@@ -5,16 +5,17 @@ levels and roles narrow the audience. The service checks the subtree again,
 so a typed code from elsewhere is refused, not sent.
 """
 
-import math
-
 from sqlalchemy import select
 
+from bot.channels import registry
 from bot.core.context import Context
 from bot.core.messages import Button
 from bot.core.router import Router
-from bot.db.models import UNIT_KINDS, OrgUnit
+from bot.db.models import OrgUnit
 from bot.i18n import N_
+from bot.services import access
 from bot.services import broadcast as bc
+from bot.services.access import Action
 from bot.services.org import unit_label
 
 UNITS, LEVELS, ROLES, TEXT_VI, TEXT_EN, ACK, PREVIEW = (
@@ -27,13 +28,15 @@ ROLE_LABELS = {"member": N_("Members"), "leader": N_("Team leaders"), "officer":
 
 
 async def on_start(ctx: Context) -> None:
-    """Officers and admins only; everyone else is told so and gets the menu."""
-    if ctx.member is None or ctx.member.role not in bc.SENDERS:
+    """Whoever the access rule lets broadcast (officers, admins); everyone else is told so and gets the menu."""
+    actor = await access.actor_for_member(ctx.session, ctx.member)
+    if not access.can(actor, Action.BROADCAST):
         await ctx.show_menu(ctx.t("Only officers and admins can send announcements."))
         return
-    scope = await bc.scope_of(ctx.session, ctx.member)
+    scope = await bc.scope_of(ctx.session, actor)
+    offered = await bc.levels_in(ctx.session, actor)
     ctx.finish()
-    ctx.goto(UNITS, scope=scope.code if scope else None, units=[], levels=[], roles=[])
+    ctx.goto(UNITS, scope=scope.code if scope else None, units=[], levels=[], roles=[], offered=offered)
     await _ask_units(ctx)
 
 
@@ -49,13 +52,19 @@ async def _children(ctx: Context) -> list[OrgUnit]:
     return list((await ctx.session.execute(query.order_by(OrgUnit.code).limit(MAX_UNIT_BUTTONS))).scalars())
 
 
+def _level_label(ctx: Context, kind: str) -> str:
+    """A level's name in the member's language; a kind the roster added is shown as it is."""
+    return ctx.t(LEVEL_LABELS[kind]) if kind in LEVEL_LABELS else kind
+
+
 def _mark(chosen: bool, label: str) -> str:
     return f"✓ {label}" if chosen else label
 
 
 async def _ask_units(ctx: Context, intro: str | None = None) -> None:
-    picked = ctx.data["units"]
-    buttons = [[Button(f"bc:unit:{u.code}", _mark(u.code in picked, u.name))] for u in await _children(ctx)]
+    picked, children = ctx.data["units"], await _children(ctx)
+    ctx.data["unit_buttons"] = [u.code for u in children]  # a unit tap is honoured only if offered here
+    buttons = [[Button(f"bc:unit:{u.code}", _mark(u.code in picked, u.name))] for u in children]
     buttons.append([ctx.button("bc:next", "➡️ Next"), ctx.button("menu:main", "✖️ Cancel")])
     chosen = ", ".join(picked) if picked else ctx.t("your whole area")
     text = ctx.t("Who should receive the announcement? Tap units or type their codes (several separated by "
@@ -64,8 +73,15 @@ async def _ask_units(ctx: Context, intro: str | None = None) -> None:
 
 
 async def on_unit(ctx: Context, code: str) -> None:
+    """A unit button toggles only if it was offered to this chat and the access rule lets the sender reach it."""
     if ctx.state != UNITS:
         await ctx.show_menu()
+        return
+    unit = (await ctx.session.execute(select(OrgUnit).where(OrgUnit.code == code))).scalar_one_or_none()
+    actor = await access.actor_for_member(ctx.session, ctx.member)
+    if unit is None or code not in ctx.data.get("unit_buttons", []) \
+            or not access.may(actor, Action.BROADCAST, unit.path):
+        await _ask_units(ctx, ctx.t("You can only send to units inside your own area."))
         return
     _toggle(ctx, "units", code)
     await _ask_units(ctx)
@@ -80,7 +96,7 @@ async def on_units_typed(ctx: Context) -> None:
     """Typed unit codes are checked against the sender's subtree before they are kept."""
     codes = ctx.text.replace(",", " ").split()
     try:
-        await bc.resolve(ctx.session, bc.Audience(units=codes), await bc.scope_of(ctx.session, ctx.member))
+        await bc.resolve(ctx.session, bc.Audience(units=codes), await bc.sender_actor(ctx.session, ctx.member))
     except bc.BadAudience:
         await _ask_units(ctx, ctx.t("I do not know the unit code(s) {codes}.", codes=" ".join(codes)))
         return
@@ -92,8 +108,9 @@ async def on_units_typed(ctx: Context) -> None:
 
 
 async def _ask_levels(ctx: Context) -> None:
-    buttons = [[Button(f"bc:level:{kind}", _mark(kind in ctx.data["levels"], ctx.t(LEVEL_LABELS[kind])))]
-               for kind in UNIT_KINDS]
+    """Only the levels that exist in the sender's subtree (a commune officer sees no "Districts")."""
+    buttons = [[Button(f"bc:level:{kind}", _mark(kind in ctx.data["levels"], _level_label(ctx, kind)))]
+               for kind in ctx.data.get("offered", [])]
     buttons.append([ctx.button("bc:next", "➡️ Next")])
     ctx.reply(ctx.t("Only teams of some levels? Tap them, or Next for all levels."), buttons)
 
@@ -112,7 +129,7 @@ async def on_choice(ctx: Context) -> None:
         await on_unit(ctx, value)
     elif kind == "ack":
         await on_ack_choice(ctx)
-    elif (kind, ctx.state) == ("level", LEVELS) and value in UNIT_KINDS:
+    elif (kind, ctx.state) == ("level", LEVELS) and value in ctx.data.get("offered", []):
         _toggle(ctx, "levels", value)
         await _ask_levels(ctx)
     elif (kind, ctx.state) == ("role", ROLES) and value in ROLE_LABELS:
@@ -176,13 +193,12 @@ def _audience(ctx: Context) -> bc.Audience:
 
 async def _preview(ctx: Context) -> None:
     """Counts per channel and the time at each platform's rate, before anything is sent."""
-    rates = bc.rates_for(ctx.core.channels)
+    rates = registry.rates(ctx.core.channels)
     preview = await bc.preview(ctx.session, _audience(ctx), rates)
     lines = [ctx.tn("The announcement will reach {n} member.", "The announcement will reach {n} members.",
                     preview.members)]
-    lines += [f"• {code}: {ctx.tr.number(n)}" for code, n in preview.deliveries.items()]
-    minutes = math.ceil(preview.total_seconds / 60)
-    lines.append(ctx.tn("Sending takes about {n} minute.", "Sending takes about {n} minutes.", max(1, minutes)))
+    lines += [f"• {registry.name(ctx.tr, code)}: {ctx.tr.number(n)}" for code, n in preview.deliveries.items()]
+    lines.append(ctx.t("Estimated sending time: {time}.", time=bc.duration(ctx.tr, preview.total_seconds)))
     text = ctx.data["text_vi"] if ctx.locale == "vi" or not ctx.data["text_en"] else ctx.data["text_en"]
     lines += ["", text]
     ctx.reply("\n".join(lines), [[ctx.button("bc:send", "📢 Send"), ctx.button("menu:main", "✖️ Cancel")]])

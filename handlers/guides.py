@@ -4,11 +4,11 @@ from functools import cache
 
 from bot.core.context import Context
 from bot.core.messages import Button
-from bot.core.router import Router
+from bot.core.router import Router, row_id
 from bot.db.guides import GuideView
 from bot.i18n import N_
 from bot.services.guide_library import LENIENT, STRICT, GuideLibrary, load_guides
-from bot.services.guides import Guide
+from bot.services.guides import LANGS, Guide
 from bot.text import fold
 
 SEARCH = "guides.search"
@@ -17,6 +17,8 @@ CATEGORY_LABELS = {
     "identity": N_("🪪 Identity (VNeID)"),
     "payments": N_("💳 Payments"),
     "selling_online": N_("🛒 Selling online"),
+    "farming_business": N_("🌾 Farming, tourism, business"),
+    "everyday": N_("🏠 Everyday digital life"),
     "learning": N_("🎓 Learning"),
     "safety": N_("🛡️ Safety online"),
     "using_bot": N_("🤖 Using cdsbot"),
@@ -30,17 +32,22 @@ def library() -> GuideLibrary:
     return load_guides()
 
 
+def warm() -> None:
+    """Read and index every guide now (a quarter second of CPU); the app runs it in a thread at start, so the
+    first member to search does not hold up everyone else's messages."""
+    for lang in LANGS:
+        library().search("vneid", lang)
+
+
 def guide_buttons(guides: list[Guide], source: str) -> list[list[Button]]:
     return [[Button(f"guide:{g.id}:1:{source}", f"📘 {g.title}")] for g in guides]
 
 
 async def on_guides(ctx: Context) -> None:
     """The Hướng dẫn entry: categories, and typed words search."""
-    lang = ctx.locale
-    rows = [[ctx.button(f"guides:cat:{c}", CATEGORY_LABELS[c])] for c in library().categories(lang)]
     ctx.goto(SEARCH)
     ctx.reply(ctx.t("Choose a topic, or type a few words to search (for example: vneid, dich vu cong)."),
-              rows + [[ctx.button("menu:main", "🏠 Menu")]])
+              _topic_rows(ctx) + [[ctx.button("menu:main", "🏠 Menu")]])
 
 
 async def on_category(ctx: Context) -> None:
@@ -62,7 +69,7 @@ async def on_guide(ctx: Context) -> None:
         ctx.reply(ctx.t("Sorry, that guide is no longer available."))
         await on_guides(ctx)
         return
-    step_no = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 1
+    step_no = (row_id(parts[2]) if len(parts) > 2 else None) or 1
     step_no = min(max(step_no, 1), len(guide.steps))
     source = parts[3] if len(parts) > 3 and parts[3] in SOURCES else ("broadcast" if len(parts) == 2 else "")
     if source:
@@ -118,8 +125,13 @@ async def on_search(ctx: Context) -> None:
         return
     if await search_reply(ctx, ctx.text, threshold=LENIENT):
         return
-    ctx.reply(ctx.t("Nothing found for “{query}”. Try other words, or one of these:", query=ctx.text),
-              guide_buttons(library().suggest(ctx.locale), "search") + [[ctx.button("menu:guides", "📚 All topics")]])
+    ctx.reply(ctx.t("No guide matches “{query}” well. Choose a topic, or try other words:", query=ctx.text),
+              _topic_rows(ctx) + [[ctx.button("menu:main", "🏠 Menu")]])
+
+
+def _topic_rows(ctx: Context) -> list[list[Button]]:
+    """One button per topic that has guides: what to offer when a search finds no good match."""
+    return [[ctx.button(f"guides:cat:{c}", CATEGORY_LABELS[c])] for c in library().categories(ctx.locale)]
 
 
 def register(router: Router) -> None:

@@ -5,7 +5,7 @@ from bot.core.messages import Button
 from bot.core.router import Router
 from bot.i18n import LOCALES
 
-NAMES = {"vi": "🇻🇳 Tiếng Việt", "en": "🇬🇧 English"}
+NAMES = {"vi": "🇻🇳 Tiếng Việt", "en": "🇬🇧 English"}  # i18n: data (each language named in itself)
 
 
 async def on_language(ctx: Context) -> None:

@@ -3,19 +3,22 @@
 from bot.core.context import Context
 from bot.core.router import Router
 from bot.i18n import N_
+from bot.services import access
+from bot.services.access import Action
 from bot.text import fold
+from handlers.report_photos import on_loose_photo
+from handlers.report_returned import menu_rows as returned_rows
+from handlers.review_queue import menu_rows as review_rows
 
 GREETINGS = ("chao", "xin chao", "chao ban", "alo", "hello", "hi", "vang", "da", "ok")
 THANKS = ("cam on", "cam on ban", "thanks", "thank you")
-STAFF = ("leader", "officer", "admin")
-OFFICERS = ("officer", "admin")
 
-# (payload, label, roles that see it — None for everyone): only features that exist.
+# (payload, label, the access action it needs — None for everyone): only features that exist.
 ENTRIES = [
     ("menu:report", N_("📝 Send a report"), None),
-    ("menu:report_for", N_("🧑‍🤝‍🧑 Report for a team member"), STAFF),
-    ("menu:units", N_("📊 My units"), STAFF),
-    ("menu:broadcast", N_("📢 Send an announcement"), OFFICERS),
+    ("menu:report_for", N_("🧑‍🤝‍🧑 Report for a team member"), Action.FILE_PROXY),
+    ("menu:units", N_("📊 My units"), Action.VIEW),
+    ("menu:broadcast", N_("📢 Send an announcement"), Action.BROADCAST),
     ("menu:guides", N_("📚 Guides"), None),
     ("menu:team", N_("👥 My team"), None),
     ("menu:link", N_("🔗 Link another messenger"), None),
@@ -32,8 +35,11 @@ async def show_menu(ctx: Context, intro: str | None = None) -> None:
         await ask_code(ctx, intro)
         return
     text = ctx.t("What would you like to do?")
-    buttons = [[ctx.button(payload, label)] for payload, label, roles in ENTRIES
-               if roles is None or ctx.member.role in roles]
+    actor = await access.actor_for_member(ctx.session, ctx.member)
+    buttons = [[ctx.button(payload, label)] for payload, label, action in ENTRIES
+               if action is None or access.can(actor, action)]
+    buttons[1:1] = await returned_rows(ctx)  # right under "Send a report", only when some wait for a correction
+    buttons[1:1] = await review_rows(ctx)  # reviewers: what waits for their decision, with the count
     ctx.reply(f"{intro}\n\n{text}" if intro else text, buttons)
 
 
@@ -65,8 +71,9 @@ async def on_unknown(ctx: Context) -> None:
         await on_code_typed(ctx)
         return
     if ctx.inbound.photo:
-        hint = ctx.t("Thanks for the photo, but I can only use photos inside a flow. Choose from the menu.")
-    elif not ctx.text:
+        await on_loose_photo(ctx)
+        return
+    if not ctx.text:
         hint = ctx.t("I can only read text and button taps here.")
     else:
         from handlers.guides import search_reply

@@ -2,22 +2,27 @@
 
 import math
 
+from bot.channels import registry
 from bot.core.context import Context
+from bot.core.messages import Button, Outbound
 from bot.core.router import Router
-from bot.db.models import OrgUnit, Team
+from bot.db.models import LinkCode, Member, OrgUnit, Team
+from bot.i18n import LOCALES, Translator
 from bot.services import members, org
 from bot.text import fold
 
 ASK_CODE, ASK_NAME, ASK_PHONE, CONFIRM = "register.ask_code", "register.ask_name", "register.ask_phone", \
     "register.confirm"
 SKIP_WORDS = {"bo qua", "skip", "khong", "không"}
+LINK_CONFIRM, LINK_REFUSE = "link:confirm:", "link:refuse:"  # the member's answer (handlers/link.py)
 
 
 async def ask_code(ctx: Context, intro: str | None = None) -> None:
     """Newcomers: explain and wait for the team's invite code."""
     ctx.goto(ASK_CODE)
-    text = ctx.t("Welcome to cdsbot, the assistant of the community digital technology teams. "
-                 "Please send your team's 8-character invite code (your team leader has it).")
+    text = ctx.t("Welcome to cdsbot, the assistant of the community digital technology teams: members send their "
+                 "activity reports here, read how-to guides and get the team's announcements.\n\n"
+                 "To join, type your team's 8-character invite code (your team leader has it).")
     ctx.reply(f"{intro}\n\n{text}" if intro else text)
 
 
@@ -34,23 +39,47 @@ async def on_start(ctx: Context) -> None:
         await ask_code(ctx)
 
 
+async def on_opened(ctx: Context) -> None:
+    """A chat page opened with nothing on screen (`chat:opened:<page language>`): greet at once.
+
+    A newcomer learns what cdsbot is and how to join, in the page's language; a member gets the menu.
+    """
+    if ctx.member is not None:
+        await ctx.show_menu(ctx.t("Welcome back, {name}!", name=ctx.member.full_name))
+        return
+    lang = ctx.payload.rsplit(":", 1)[-1]
+    if "locale" not in ctx.data and lang in LOCALES:
+        ctx.set_locale(lang)
+    if ctx.state in (None, ASK_CODE):
+        await ask_code(ctx)
+
+
 async def on_code_typed(ctx: Context) -> None:
     """In the code step (or any unregistered chat), typed text is taken as a code."""
     if ctx.member is not None:
         await ctx.show_menu()
     elif members.looks_like_code(ctx.text):
         await try_code(ctx, ctx.text)
-    elif ctx.state == ASK_CODE and ctx.text:
+    elif ctx.state == ASK_CODE and _code_attempt(ctx.text):
         ctx.reply(ctx.t("An invite code has 8 letters and digits, for example K7MX3QPA. "
                         "Please check and send it again."))
     else:
         await ask_code(ctx)
 
 
+def _code_attempt(text: str) -> bool:
+    """Typed text meant as a code (one word, or with digits), not words like "xin chào" that get the welcome again."""
+    return bool(text) and (" " not in text or any(ch.isdigit() for ch in text))
+
+
 async def try_code(ctx: Context, raw: str) -> None:
-    """Check a team invite code (or a link code from another messenger), with guessing protection."""
-    channel, chat = ctx.inbound.channel, ctx.inbound.external_id
-    locked_until = await members.wrong_code_lock(ctx.session, channel, chat, ctx.now)
+    """Check a team invite code (or a link code from another messenger), with guessing protection.
+
+    Wrong codes are counted per chat and per source address (where the channel knows it: the web chat),
+    so opening new web chats gives no fresh tries; a right link code still needs the member's confirmation.
+    """
+    channel, chat, source = ctx.inbound.channel, ctx.inbound.external_id, ctx.inbound.source
+    locked_until = await members.wrong_code_lock(ctx.session, channel, chat, ctx.now, source)
     if locked_until is not None:
         minutes = max(1, math.ceil((locked_until - ctx.now).total_seconds() / 60))
         ctx.goto(ASK_CODE)
@@ -62,18 +91,31 @@ async def try_code(ctx: Context, raw: str) -> None:
     if team is not None:
         await _team_found(ctx, team)
         return
-    member = await members.use_link_code(ctx.session, code, channel, chat, ctx.now)
-    if member is not None:
-        ctx.member = member
-        ctx.set_locale(member.locale)
-        ctx.finish()
-        await ctx.show_menu(ctx.t("This messenger is now linked to {name}.", name=member.full_name))
+    link = await members.claim_link_code(ctx.session, code, channel, chat, ctx.now)
+    if link is not None:
+        await _link_claimed(ctx, link)
         return
-    left = await members.record_wrong_code(ctx.session, channel, chat, ctx.now)
+    left = await members.record_wrong_code(ctx.session, channel, chat, ctx.now, source)
     ctx.goto(ASK_CODE)
     ctx.reply(ctx.tn("The code {code} is not right. Please check it with your team leader. {n} try left this hour.",
                      "The code {code} is not right. Please check it with your team leader. {n} tries left this hour.",
                      left, code=code))
+
+
+async def _link_claimed(ctx: Context, link: LinkCode) -> None:
+    """A new chat typed a live link code: it waits, and the member's own accounts are asked to confirm."""
+    member = await ctx.session.get(Member, link.member_id)
+    tr = Translator(member.locale)
+    who = ctx.inbound.display_name or tr.t("no name shown")
+    ask = tr.t("Someone typed your link code on {messenger} (account: {who}). Link that account to your "
+               "registration? It will see your reports and messages. Tap Yes (or send /link yes) only if it is you; "
+               "otherwise tap No (or send /link no).",
+               messenger=registry.name(tr, ctx.inbound.channel), who=who[:64])
+    ctx.notify(member.id, Outbound(ask, [[Button(f"{LINK_CONFIRM}{link.id}", tr.t("✅ Yes, link it")),
+                                          Button(f"{LINK_REFUSE}{link.id}", tr.t("❌ No"))]]))
+    ctx.finish()
+    ctx.reply(ctx.t("Almost done: open cdsbot on the messenger where you got the code and tap ✅ Yes, link it "
+                    "within 10 minutes."))
 
 
 async def _team_found(ctx: Context, team: Team) -> None:
@@ -89,12 +131,14 @@ async def on_name(ctx: Context) -> None:
         ctx.reply(ctx.t("Please type your full name in letters, 2 to 80 characters, for example: Nguyễn Văn An."))
         return
     ctx.goto(ASK_PHONE, name=name)
-    ctx.reply(
-        ctx.t("Thank you, {name}. You may share your phone number so your team leader can reach you, "
-              "or type it (for example 0905123456). You can also skip this.", name=name),
-        [[ctx.button("register:skip_phone", "Skip")]],
-        request_contact=ctx.t("📱 Share my phone number"),
-    )
+    skip = [[ctx.button("register:skip_phone", "Skip")]]
+    if ctx.channel is not None and ctx.channel.shares_contact:
+        ctx.reply(ctx.t("Thank you, {name}. You may share your phone number so your team leader can reach you, "
+                        "or type it (for example 0905123456). You can also skip this.", name=name),
+                  skip, request_contact=ctx.t("📱 Share my phone number"))
+    else:
+        ctx.reply(ctx.t("Thank you, {name}. You may type your phone number so your team leader can reach you "
+                        "(for example 0905123456). You can also skip this.", name=name), skip)
 
 
 async def on_phone(ctx: Context) -> None:
@@ -157,6 +201,7 @@ async def on_confirm_text(ctx: Context) -> None:
 
 def register(router: Router) -> None:
     router.command("start", "batdau")(on_start)
+    router.payload("chat:opened:")(on_opened)
     router.state(ASK_CODE)(on_code_typed)
     router.state(ASK_NAME)(on_name)
     router.state(ASK_PHONE)(on_phone)

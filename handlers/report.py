@@ -12,17 +12,20 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from bot.core.context import Context
-from bot.core.router import Router
+from bot.core.messages import Button
+from bot.core.router import Router, row_id
 from bot.db.models import Member
-from bot.services import members
+from bot.i18n import N_
+from bot.services import access, members
+from bot.services.access import Action
 from bot.services.report_types import load_report_types
 from bot.services.vi_numbers import NegativeNumber, parse_count
 from handlers import report_draft as rd
 from handlers.report_draft import PROMPTS, advance, draft
 
-PROXY_ROLES = ("leader", "officer", "admin")
 FUTURE_SLIP_DAYS = 60
 ABSURD_FACTOR = 10  # above ten times a count's usual bound the number is refused, not confirmed
+BIG_YES, BIG_NO = N_("✅ Yes, it is right"), N_("✏️ No, fix it")  # the questions quote these very labels
 _DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?$")
 
 
@@ -54,7 +57,7 @@ async def on_continue(ctx: Context) -> None:
 
 async def on_restart(ctx: Context) -> None:
     proxy = bool(ctx.data.get(rd.DRAFT, {}).get("proxy"))
-    await _new_draft(ctx, proxy=proxy and ctx.member is not None and ctx.member.role in PROXY_ROLES)
+    await _new_draft(ctx, proxy=proxy and await may_file_for_team(ctx))
 
 
 async def on_resume_text(ctx: Context) -> None:
@@ -62,9 +65,17 @@ async def on_resume_text(ctx: Context) -> None:
               [[ctx.button("report:continue", "▶️ Continue")], [ctx.button("report:restart", "🔄 Start over")]])
 
 
+async def may_file_for_team(ctx: Context) -> bool:
+    """The access rule: may this member file a report for someone of their own team (leaders, officers, admins)."""
+    if ctx.member is None:
+        return False
+    _team, unit = await members.team_of(ctx.session, ctx.member)
+    return access.may(await access.actor_for_member(ctx.session, ctx.member), Action.FILE_PROXY, unit.path)
+
+
 async def on_proxy_start(ctx: Context) -> None:
     """Leaders: a report for a member of their team who has no smartphone."""
-    if ctx.member is None or ctx.member.role not in PROXY_ROLES:
+    if not await may_file_for_team(ctx):
         await ctx.show_menu(ctx.t("Only team leaders can send a report for someone else."))
         return
     await _new_draft(ctx, proxy=True)
@@ -77,13 +88,14 @@ async def ask_proxy(ctx: Context) -> None:
     )).scalars().all()
     ctx.goto(rd.PROXY)
     ctx.reply(ctx.t("Who is this report for? Choose a team member, or type the full name of someone "
-                    "who is not registered."), [[ctx.button(f"report:for:{m.id}", m.full_name)] for m in others])
+                    "who is not registered."), [[Button(f"report:for:{m.id}", m.full_name)] for m in others])
 
 
 async def on_proxy_member(ctx: Context) -> None:
     member_id = ctx.payload.rsplit(":", 1)[-1]
-    chosen = await ctx.session.get(Member, int(member_id)) if member_id.isdigit() else None
-    if ctx.state != rd.PROXY or chosen is None or chosen.team_id != ctx.member.team_id:
+    chosen = await ctx.session.get(Member, row_id(member_id)) if row_id(member_id) else None
+    if ctx.state != rd.PROXY or chosen is None or chosen.team_id != ctx.member.team_id \
+            or not await may_file_for_team(ctx):
         await ctx.show_menu()
         return
     draft(ctx).update(proxy_for=chosen.id, proxy_label=chosen.full_name)
@@ -101,7 +113,7 @@ async def on_proxy_name(ctx: Context) -> None:
 
 async def ask_type(ctx: Context) -> None:
     ctx.goto(rd.TYPE)
-    buttons = [[ctx.button(f"report:type:{t.id}", t.name_in(ctx.locale))] for t in load_report_types().values()]
+    buttons = [[Button(f"report:type:{t.id}", t.name_in(ctx.locale))] for t in load_report_types().values()]
     ctx.reply(ctx.t("What did you do? Choose one."), buttons)
 
 
@@ -185,32 +197,39 @@ async def on_count(ctx: Context) -> None:
     if spec is None:
         await advance(ctx)
         return
+    if not await _take_count(ctx, spec):
+        ctx.reply(ctx.t("Please type just the number for “{label}”, in digits, for example 15.",
+                        label=spec.label_in(ctx.locale)))
+
+
+async def _take_count(ctx: Context, spec) -> bool:
+    """A typed count for `spec`: stored, questioned when unusually big, or refused; False when it is no number."""
     try:
         value = parse_count(ctx.text) if ctx.text else None
     except NegativeNumber:
         ctx.reply(ctx.t("A number of people or activities cannot be below zero. Please type it again."))
-        return
+        return True
     if value is None:
-        ctx.reply(ctx.t("Please type just the number for “{label}”, in digits, for example 15.",
-                        label=spec.label_in(ctx.locale)))
-        return
+        return False
     if value > spec.max * ABSURD_FACTOR:
         ctx.reply(ctx.t("{n} is far too many for one report. Please check and type the number again.",
                         n=ctx.tr.number(value)))
-        return
+        return True
     if value > spec.max:
         draft(ctx)["big"] = {"id": spec.id, "value": value}
         ctx.goto(rd.BIG)
-        ctx.reply(ctx.t("{n} for “{label}” is more than usual. Is that right?", n=ctx.tr.number(value),
-                        label=spec.label_in(ctx.locale)),
+        ctx.reply(ctx.t("{n} for “{label}” is more than usual. If it is right, tap {yes}; if not, type the right "
+                        "number or tap {no}.", n=ctx.tr.number(value), label=spec.label_in(ctx.locale),
+                        yes=ctx.t(BIG_YES), no=ctx.t(BIG_NO)),
                   _big_buttons(ctx))
-        return
+        return True
     draft(ctx).setdefault("counts", {})[spec.id] = value
     await advance(ctx)
+    return True
 
 
 def _big_buttons(ctx: Context) -> list:
-    return [[ctx.button("report:big:yes", "✅ Yes, it is right")], [ctx.button("report:big:no", "✏️ No, fix it")]]
+    return [[ctx.button("report:big:yes", BIG_YES)], [ctx.button("report:big:no", BIG_NO)]]
 
 
 async def on_big(ctx: Context) -> None:
@@ -227,8 +246,38 @@ async def on_big(ctx: Context) -> None:
 
 
 async def on_big_text(ctx: Context) -> None:
-    ctx.reply(ctx.t("Please tap ✅ Yes or ✏️ No."),
+    """At "is that right?": a typed number is the corrected count; where buttons are numbered, "1"/"2" pick them."""
+    option = _shown_option(ctx)
+    if option is not None:
+        ctx.payload = option
+        await on_big(ctx)
+        return
+    big = draft(ctx).get("big") or {}
+    spec = rd.report_type(ctx).count(big.get("id", "")) if rd.report_type(ctx) else None
+    if spec is not None and _a_correction(ctx.text) and await _take_count(ctx, spec):
+        if ctx.state != rd.BIG:
+            draft(ctx).pop("big", None)
+        return
+    ctx.reply(ctx.t("Please tap {yes} or {no}, or type the right number.", yes=ctx.t(BIG_YES), no=ctx.t(BIG_NO)),
               _big_buttons(ctx))
+
+
+def _a_correction(text: str) -> bool:
+    """Digits, or a number in words other than zero: "không" alone also means "no" at a yes/no question."""
+    if any(ch.isdigit() for ch in text):
+        return True
+    try:
+        return bool(parse_count(text))
+    except NegativeNumber:
+        return True
+
+
+def _shown_option(ctx: Context) -> str | None:
+    """The option picked by its number, on channels that show numbers instead of buttons."""
+    channel = ctx.core.channels.get(ctx.inbound.channel)
+    if channel is None or channel.supports_buttons:
+        return None
+    return (ctx.data.get("_options") or {}).get(ctx.text)
 
 
 PROMPTS.update(proxy=ask_proxy, type=ask_type, date=ask_date, count=ask_count)
@@ -250,4 +299,4 @@ def register(router: Router) -> None:
     router.state(rd.TYPE)(ask_type)
     router.state(rd.DATE)(on_date_text)
     router.state(rd.COUNT, numeric=True)(on_count)
-    router.state(rd.BIG)(on_big_text)
+    router.state(rd.BIG, numeric=True)(on_big_text)

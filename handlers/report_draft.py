@@ -11,12 +11,13 @@ from datetime import date, timedelta
 
 from bot.clock import LOCAL_TZ
 from bot.core.context import Context
+from bot.services import plans
 from bot.services.report_types import ReportType, load_report_types
 
 DRAFT = "report"
-RESUME, PROXY, TYPE, DATE, COUNT, BIG, PHOTOS, NOTE, SUMMARY, EDIT = (
+RESUME, PROXY, TYPE, DATE, COUNT, BIG, PHOTOS, NOTE, SUMMARY, EDIT, PLAN = (
     f"report.{s}" for s in ("resume", "proxy", "type", "date", "count", "confirm_count", "photos", "note",
-                            "summary", "edit"))
+                            "summary", "edit", "plan"))
 MAX_PHOTOS = 5
 NOTE_LIMIT = 500
 REPORT_WORDS = ("bao cao", "báo cáo", "report", "gui bao cao")
@@ -67,13 +68,34 @@ def next_step(ctx: Context) -> str:
         return "type"
     if "date" not in d:
         return "date"
+    if "plan" not in d and plans.running(date.fromisoformat(d["date"])):
+        return "plan"
     if missing_count(ctx):
         return "count"
-    if not d.get("photos") and not d.get("no_photo"):
+    if not d.get("photos") and not d.get("no_photo") and report_type(ctx).asks_photos:
         return "photos"
     if not d.get("note_done"):
         return "note"
     return "summary"
+
+
+def returned_note(ctx: Context) -> str:
+    """Above the summary of a returned report being corrected: who returned it and why, and what to do."""
+    back = ctx.data.get(DRAFT, {}).get("returned")
+    if not back:
+        return ""
+    return ctx.t("↩️ Report {number} was returned by {name}: “{reason}”\nChange what was asked with {edit}, then tap "
+                 "{send} to send it again.", number=back["number"], name=back["by"], reason=back["reason"],
+                 edit=ctx.t("✏️ Edit"), send=ctx.t("📤 Send")) + "\n\n"
+
+
+def discarded_text(ctx: Context) -> str:
+    """What cancelling the draft means: a new report is deleted, a returned one stays as it was."""
+    number = ctx.data.get(DRAFT, {}).get("number")
+    if number:
+        return ctx.t("Your changes were not sent: report {number} stays returned. You can open it again from the "
+                     "menu.", number=number)
+    return ctx.t("The report was not sent and has been deleted.")
 
 
 async def advance(ctx: Context) -> None:

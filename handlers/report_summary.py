@@ -4,15 +4,20 @@ from datetime import date
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services import reports
+from bot.i18n import N_
+from bot.services import plans, reports
 from bot.services.report_filing import file_report
 from handlers import report_draft as rd
 from handlers.report_draft import PROMPTS, advance, draft
 from handlers.review import notify_reviewers
 
+# what the member can change from the summary, in the order the edit menu shows it
+EDIT_LABELS = {"proxy": N_("Person"), "type": N_("Type"), "date": N_("Date"), "counts": N_("Numbers"),
+               "photos": N_("Photos"), "note": N_("Note"), "plan": N_("Campaign")}
 # field → what to forget so `advance` asks it again
 EDITS = {
-    "type": ("type",), "date": ("date",), "counts": ("counts",), "photos": ("photos", "no_photo"),
+    "type": ("type",), "date": ("date", "plan"), "counts": ("counts",), "photos": ("photos", "no_photo"),
+    "plan": ("plan",),
     "note": ("note", "note_done"), "proxy": ("proxy_for", "proxy_name", "proxy_label"),
 }
 
@@ -28,12 +33,15 @@ def summary_lines(ctx: Context, d: dict) -> list[str]:
     lines.append(ctx.t("Note: {note}", note=d["note"]) if d.get("note") else ctx.t("Note: none"))
     if d.get("proxy_label"):
         lines.insert(0, ctx.t("For: {name}", name=d["proxy_label"]))
+    if plan := plans.by_key(d.get("plan")):
+        lines.insert(-1, ctx.t("Campaign: {name}", name=plan.name_in(ctx.locale)))
     return lines
 
 
 async def show_summary(ctx: Context) -> None:
     ctx.goto(rd.SUMMARY)
-    text = ctx.t("Please check your report:") + "\n\n" + "\n".join(summary_lines(ctx, draft(ctx)))
+    text = (rd.returned_note(ctx) + ctx.t("Please check your report:") + "\n\n"
+            + "\n".join(summary_lines(ctx, draft(ctx))))
     ctx.reply(text, [[ctx.button("report:send", "📤 Send")], [ctx.button("report:edit", "✏️ Edit")],
                      [ctx.button("report:cancel", "🗑️ Cancel")]])
 
@@ -48,11 +56,9 @@ async def on_edit(ctx: Context) -> None:
         await _elsewhere(ctx)
         return
     ctx.goto(rd.EDIT)
-    rows = [("report:edit:type", "Type"), ("report:edit:date", "Date"), ("report:edit:counts", "Numbers"),
-            ("report:edit:photos", "Photos"), ("report:edit:note", "Note")]
-    if draft(ctx).get("proxy"):
-        rows.insert(0, ("report:edit:proxy", "Person"))
-    buttons = [[ctx.button(payload, label)] for payload, label in rows]
+    d = draft(ctx)
+    fields = [f for f in EDIT_LABELS if (f != "proxy" or d.get("proxy")) and (f != "plan" or "plan" in d)]
+    buttons = [[ctx.button(f"report:edit:{field}", EDIT_LABELS[field])] for field in fields]
     ctx.reply(ctx.t("What do you want to change?"), buttons + [[ctx.button("report:summary", "↩️ Back")]])
 
 
@@ -95,8 +101,9 @@ async def on_send(ctx: Context) -> None:
 
 
 async def on_cancel(ctx: Context) -> None:
+    text = rd.discarded_text(ctx)
     ctx.finish()
-    await ctx.show_menu(ctx.t("The report was not sent and has been deleted."))
+    await ctx.show_menu(text)
 
 
 async def _elsewhere(ctx: Context) -> None:

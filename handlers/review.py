@@ -1,57 +1,73 @@
 """Reviewing reports in chat: leaders (their team) and officers (their subtree) approve or return them."""
 
-from sqlalchemy import func, select
-
 from bot.core.context import Context
 from bot.core.messages import Button, Outbound
-from bot.core.router import Router
-from bot.db.models import Member, Team
-from bot.db.reports import Report, ReportPhoto
-from bot.i18n import Translator
-from bot.services import report_filing
-from bot.services.report_types import load_report_types
+from bot.core.router import Router, row_id
+from bot.db.reports import Report
+from bot.i18n import N_, Translator
+from bot.services import access, report_filing, report_returns, report_types, review_queue
+from bot.services.report_filing import RESUBMITTED, RETURNED
+from bot.services.review_queue import REASON_LIMIT
 
 REASON = "review.reason"
-REASON_LIMIT = 300
 
 
-async def _describe(ctx: Context, tr: Translator, report: Report) -> str:
-    """The report as a reviewer reads it, in the reviewer's language."""
-    kind = load_report_types().get(report.type_id)
-    filer = await ctx.session.get(Member, report.filed_by_member_id)
-    team = await ctx.session.get(Team, report.team_id)
-    photos = await ctx.session.scalar(select(func.count()).select_from(ReportPhoto)
-                                      .where(ReportPhoto.report_id == report.id))
-    lines = [tr.t("📝 New report {number} from {name} ({team})", number=report.number, name=filer.full_name,
-                  team=team.name)]
-    if report.proxy_for_member_id or report.proxy_name:
-        person = report.proxy_name or (await ctx.session.get(Member, report.proxy_for_member_id)).full_name
-        lines.append(tr.t("Filed for: {name}", name=person))
-    lines.append(f"{kind.name_in(tr.locale) if kind else report.type_id} · {tr.date(report.activity_date)}")
-    for spec in kind.counts if kind else ():
+async def describe(ctx: Context, tr: Translator, report: Report) -> str:
+    """The report as a reviewer reads it, in the reviewer's language; a resubmission shows its history."""
+    item = await review_queue.details(ctx.session, report)
+    heading = (N_("🔁 Report {number} sent again by {name} ({team}) after it was returned") if item.resubmitted
+               else N_("📝 New report {number} from {name} ({team})"))
+    lines = [tr.t(heading, number=report.number, name=item.filer, team=item.team)]
+    if item.proxy:
+        lines.append(tr.t("Filed for: {name}", name=item.proxy))
+    lines.append(f"{item.kind.name_in(tr.locale) if item.kind else report.type_id} · {tr.date(report.activity_date)}")
+    for spec in item.kind.counts if item.kind else ():
         if spec.id in report.counts:
             lines.append(f"{spec.label_in(tr.locale)}: {tr.number(report.counts[spec.id])}")
-    lines.append(tr.tn("{n} photo", "{n} photos", photos))
+    lines.append(tr.tn("{n} photo", "{n} photos", len(item.photos)))
     if report.note:
         lines.append(tr.t("Note: {note}", note=report.note))
-    for other in await report_filing.duplicates_of(ctx.session, report):
+    for other in sorted(set(item.lookalikes.values())):
         lines.append(tr.t("⚠️ A photo looks the same as one in report BC-{id:06d}. Please check.", id=other))
-    return "\n".join(lines)
+    return "\n".join(lines + _history(tr, item.steps))
+
+
+def _history(tr: Translator, steps: list[report_returns.Step]) -> list[str]:
+    """"History:" then one line per return and resubmission, with who, when and why."""
+    if not steps:
+        return []
+    lines = ["", tr.t("History:")]
+    for step in steps:
+        when = f"{tr.date(step.at)} {tr.time(step.at)}"
+        if step.kind == RETURNED:
+            lines.append(tr.t("↩️ {when}: returned by {name}: {reason}", when=when, name=step.by or "?",
+                              reason=step.reason))
+        elif step.kind == RESUBMITTED:
+            lines.append(tr.t("🔁 {when}: corrected and sent again", when=when))
+    return lines
+
+
+def decision_buttons(tr: Translator, report: Report) -> list[list[Button]]:
+    """Approve / Return under a report (and Mark exemplary for a good practice), in the reviewer's language."""
+    kind = report_types.load_report_types().get(report.type_id)
+    buttons = [[Button(f"review:approve:{report.id}", tr.t("✅ Approve"))],
+               [Button(f"review:return:{report.id}", tr.t("↩️ Return"))]]
+    if kind is not None and kind.kind == "practice":
+        buttons.append([Button(f"review:feature:{report.id}", tr.t("⭐ Mark exemplary (điển hình)"))])
+    return buttons
 
 
 async def notify_reviewers(ctx: Context, report: Report) -> None:
     """Send a new report to every reviewer of its scope, with Approve / Return buttons."""
     for reviewer in await report_filing.reviewers(ctx.session, report):
         tr = Translator(reviewer.locale)
-        buttons = [[Button(f"review:approve:{report.id}", tr.t("✅ Approve"))],
-                   [Button(f"review:return:{report.id}", tr.t("↩️ Return"))]]
-        ctx.notify(reviewer.id, Outbound(await _describe(ctx, tr, report), buttons))
+        ctx.notify(reviewer.id, Outbound(await describe(ctx, tr, report), decision_buttons(tr, report)))
 
 
-async def _reviewable(ctx: Context) -> Report | None:
+async def reviewable(ctx: Context) -> Report | None:
     """The report named by the payload (or the conversation), if this member may review it now."""
     raw = (ctx.payload or "").rsplit(":", 1)[-1] if ctx.payload else str(ctx.data.get("review_report", ""))
-    report = await ctx.session.get(Report, int(raw)) if raw.isdigit() and ctx.member else None
+    report = await ctx.session.get(Report, row_id(raw)) if row_id(raw) and ctx.member else None
     if report is None:
         await ctx.show_menu(ctx.t("That report was not found."))
         return None
@@ -69,7 +85,7 @@ async def _reviewable(ctx: Context) -> Report | None:
 
 
 async def on_approve(ctx: Context) -> None:
-    report = await _reviewable(ctx)
+    report = await reviewable(ctx)
     if report is None:
         return
     await _decide(ctx, report, approved=True, reason=None)
@@ -77,7 +93,7 @@ async def on_approve(ctx: Context) -> None:
 
 
 async def on_return(ctx: Context) -> None:
-    report = await _reviewable(ctx)
+    report = await reviewable(ctx)
     if report is None:
         return
     ctx.finish()
@@ -86,11 +102,11 @@ async def on_return(ctx: Context) -> None:
 
 
 async def on_reason(ctx: Context) -> None:
-    reason = ctx.text
-    if not reason or len(reason) > REASON_LIMIT:
+    reason = review_queue.clean_reason(ctx.text)
+    if reason is None:
         ctx.reply(ctx.t("Please type the reason as text, at most {n} characters.", n=REASON_LIMIT))
         return
-    report = await _reviewable(ctx)
+    report = await reviewable(ctx)
     if report is None:
         return
     await _decide(ctx, report, approved=False, reason=reason)
@@ -98,25 +114,12 @@ async def on_reason(ctx: Context) -> None:
 
 
 async def _decide(ctx: Context, report, approved: bool, reason: str | None) -> None:
-    """Record the reviewer's decision, tell the member(s), leave the review flow."""
-    report_filing.review(report, ctx.member, approved, reason, ctx.now)
-    await _tell_authors(ctx, report)
+    """Record the reviewer's decision (and log it), tell the member(s), leave the review flow."""
+    actor = await access.actor_for_member(ctx.session, ctx.member)
+    decider = review_queue.Decider.of_member(actor, ctx.member, ctx.inbound.channel)
+    for member_id, message in await review_queue.decide(ctx.session, decider, report, approved, reason, ctx.now):
+        ctx.notify(member_id, message)
     ctx.finish()
-
-
-async def _tell_authors(ctx: Context, report: Report) -> None:
-    for member_id in report_filing.authors(report):
-        if member_id == ctx.member.id:
-            continue
-        member = await ctx.session.get(Member, member_id)
-        tr = Translator(member.locale)
-        if report.status == "approved":
-            text = tr.t("✅ Your report {number} was approved by {name}.", number=report.number,
-                        name=ctx.member.full_name)
-        else:
-            text = tr.t("↩️ Your report {number} was returned by {name}: {reason}\nPlease send it again with the "
-                        "correction.", number=report.number, name=ctx.member.full_name, reason=report.return_reason)
-        ctx.notify(member_id, Outbound(text, [[Button("menu:report", tr.t("📝 Send a report"))]]))
 
 
 def register(router: Router) -> None:

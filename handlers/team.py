@@ -6,6 +6,7 @@ from bot.core.context import Context
 from bot.core.router import Router
 from bot.db.models import Member
 from bot.services import members, org, reports
+from bot.services.access import Role
 from handlers.report_draft import today
 
 
@@ -16,7 +17,7 @@ async def on_team(ctx: Context) -> None:
     team, unit = await members.team_of(ctx.session, ctx.member)
     count = await ctx.session.scalar(select(func.count()).select_from(Member).where(Member.team_id == team.id))
     leaders = (await ctx.session.execute(
-        select(Member.full_name).where(Member.team_id == team.id, Member.role == "leader").order_by(Member.id)
+        select(Member.full_name).where(Member.team_id == team.id, Member.role == Role.LEADER).order_by(Member.id)
     )).scalars().all()
     lines = [
         team.name,

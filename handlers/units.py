@@ -8,7 +8,8 @@ from bot.clock import LOCAL_TZ
 from bot.core.context import Context
 from bot.core.router import Router
 from bot.db.models import OrgUnit
-from bot.services import members, reports
+from bot.services import access, members, reports
+from bot.services.access import Action, Actor, Role
 from bot.services.report_types import load_report_types
 from handlers.report_draft import today
 
@@ -21,8 +22,9 @@ def _list(ctx: Context, names: list[str]) -> str:
     return shown + ("\n" + ctx.t("… and {n} more", n=ctx.tr.number(more)) if more > 0 else "")
 
 
-async def _leader_view(ctx: Context, start, end) -> list[str]:
-    team, _unit = await members.team_of(ctx.session, ctx.member)
+async def _leader_view(ctx: Context, actor: Actor, start, end) -> list[str]:
+    team, unit = await members.team_of(ctx.session, ctx.member)
+    access.require(actor, Action.VIEW, unit.path)
     count, people = await reports.team_period(ctx.session, team.id, start, end)
     lines = [team.name, ctx.tn("This month: {n} report", "This month: {n} reports", count)
              + " · " + ctx.tn("{n} person helped", "{n} people helped", people)]
@@ -34,21 +36,29 @@ async def _leader_view(ctx: Context, start, end) -> list[str]:
     return lines
 
 
-async def _officer_view(ctx: Context, start, end) -> list[str]:
-    if ctx.member.role == "admin":
-        root = (await ctx.session.execute(select(OrgUnit).order_by(OrgUnit.depth, OrgUnit.id).limit(1))).scalar_one()
-    else:
-        root = (await members.team_of(ctx.session, ctx.member))[1]
+async def _root(ctx: Context, actor: Actor) -> OrgUnit:
+    """The unit at the top of what the actor may view: the province for admins, else their own unit."""
+    query = select(OrgUnit).order_by(OrgUnit.depth, OrgUnit.id).limit(1)
+    if not actor.whole_tree:
+        query = query.where(OrgUnit.path == actor.scope_path)
+    root = (await ctx.session.execute(query)).scalar_one()
+    access.require(actor, Action.VIEW, root.path)
+    return root
+
+
+async def _officer_view(ctx: Context, actor: Actor, start, end) -> list[str]:
+    root = await _root(ctx, actor)
     deadline = datetime.combine(end + timedelta(days=1), time(), LOCAL_TZ)
     count_ids = sorted({c.id for t in load_report_types().values() for c in t.counts})
     result = await reports.rollup(ctx.session, root, start, end, deadline=deadline, count_ids=count_ids)
     lines = [root.name]
-    for row in result.units:
+    named = [(reports.own_team_name(ctx.tr, r.unit.name) if r.own_team else r.unit.name, r) for r in result.units]
+    for name, row in named + [(ctx.t("Total"), result.total)]:
         if row.reports is None:
             figures = ctx.t("no reports yet")
         else:
             figures = ctx.tn("{n} person helped", "{n} people helped", row.people or 0)
-        lines.append(ctx.t("{unit}: {done}/{teams} teams reported · {figures}", unit=row.unit.name,
+        lines.append(ctx.t("{unit}: {done}/{teams} teams reported · {figures}", unit=name,
                            done=ctx.tr.number(row.reported), teams=ctx.tr.number(row.expected), figures=figures))
     missing = await reports.teams_without_report(ctx.session, root, start, end)
     if missing:
@@ -57,14 +67,16 @@ async def _officer_view(ctx: Context, start, end) -> list[str]:
 
 
 async def on_units(ctx: Context) -> None:
-    if ctx.member is None or ctx.member.role not in ("leader", "officer", "admin"):
+    """Whoever may view units: leaders their team, officers and admins the roll-up of their subtree."""
+    actor = await access.actor_for_member(ctx.session, ctx.member)
+    if not access.can(actor, Action.VIEW):
         await ctx.show_menu()
         return
     end = today(ctx)
     start = end.replace(day=1)
-    view = _leader_view if ctx.member.role == "leader" else _officer_view
+    view = _leader_view if actor.role is Role.LEADER else _officer_view
     ctx.finish()
-    ctx.reply("\n".join(await view(ctx, start, end)), [[ctx.button("menu:main", "🏠 Menu")]])
+    ctx.reply("\n".join(await view(ctx, actor, start, end)), [[ctx.button("menu:main", "🏠 Menu")]])
 
 
 def register(router: Router) -> None:

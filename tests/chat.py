@@ -10,7 +10,7 @@ from bot.clock import FakeClock
 from bot.core.dispatcher import Core
 from bot.core.messages import Inbound, Outbound
 from bot.db.models import Delivery
-from bot.outbox import Outbox
+from bot.delivery.sender import Outbox
 from handlers import build_router
 from handlers.menu import show_menu
 
@@ -20,9 +20,10 @@ _ids = itertools.count(1)
 class FakeChannel(Channel):
     """A channel with or without buttons; the harness reads replies from the outbox rows."""
 
-    def __init__(self, code: str = "fake", supports_buttons: bool = True):
+    def __init__(self, code: str = "fake", supports_buttons: bool = True, shares_contact: bool = False):
         self.code = code
         self.supports_buttons = supports_buttons
+        self.shares_contact = shares_contact
         self.limits = Limits(per_second=1000)
         self.photos: dict[str, bytes] = {}
 
@@ -38,7 +39,8 @@ class Harness:
     def __init__(self, db, clock: FakeClock | None = None, channels: dict | None = None):
         self.db = db
         self.clock = clock or FakeClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
-        self.channels = channels or {"fake": FakeChannel(), "plain": FakeChannel("plain", supports_buttons=False)}
+        self.channels = channels or {"fake": FakeChannel(shares_contact=True),
+                                     "plain": FakeChannel("plain", supports_buttons=False)}
         self.core = self.build_core()
 
     def build_core(self) -> Core:

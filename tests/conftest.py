@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.cli import DEMO_ROSTERS, import_files
+from bot.cli.common import DEMO_ROSTERS, import_files
 from bot.db.migrate import upgrade
 from bot.db.session import Database
 

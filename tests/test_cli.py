@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import DEMO_ROSTERS
+from bot.cli.common import DEMO_ROSTERS
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD_ROSTER = ROOT / "tests" / "services" / "testdata" / "rosters" / "unknown_parent.csv"
@@ -139,4 +139,5 @@ def test_content_check_passes_on_shipped_content_and_names_broken_files(tmp_path
         assert result.returncode == 2, broken
         assert str(fixtures / broken) in result.stderr and "Traceback" not in result.stderr
     stats = json.loads(cdsbot(tmp_path, "content", "stats", "--json").stdout)
-    assert stats["by_lang"]["vi"] >= 15 and stats["by_lang"]["en"] >= 15
+    assert stats["by_lang"]["vi"] >= 30 and stats["by_lang"]["en"] >= 30
+    assert stats["illustrated"]["vi"] >= 10 and stats["illustrated"]["en"] >= 10

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.db.models import Conversation
-from bot.delivery_followups import Shown, remember_options
+from bot.delivery.followups import Shown, remember_options
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 

@@ -4,12 +4,16 @@ import asyncio
 import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.channels.base import Channel, Failure, Limits, SendError
 from bot.core.messages import Outbound
 from bot.db.models import ChannelAccount, Delivery, Member, Team
-from bot.outbox import BULK, REPLY, Outbox
+from bot.delivery import pacing, queue
+from bot.delivery.pacing import PACE_MARGIN, SLOWER, Pacer
+from bot.delivery.sender import Outbox
+from bot.delivery.states import BULK, REPLY
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -38,7 +42,7 @@ class RecordingChannel(Channel):
 async def enqueue(db, rows, priority=REPLY):
     async with db.session() as session:
         for external_id, text in rows:
-            Outbox.enqueue(session, "rec", external_id, Outbound(text), priority=priority, now=NOW)
+            queue.enqueue(session, "rec", external_id, Outbound(text), priority=priority, now=NOW)
         await session.commit()
 
 
@@ -171,3 +175,17 @@ async def test_rows_claimed_by_a_crashed_sender_are_sent_after_restart(db):
     channel = RecordingChannel()
     await run_until(Outbox(db, {"rec": channel}), channel, 5)
     assert sorted(text for _, text, _ in channel.sent) == [f"m{i}" for i in range(5)]
+
+
+async def test_a_429_slows_the_pace_once_and_calm_brings_it_back(monkeypatch):
+    pacer = Pacer(RecordingChannel(per_second=100))
+    normal = pacer.interval
+    pacer.throttled(0.01)
+    pacer.throttled(0.01)  # a send that was in flight meets the same 429: one step, not two
+    assert pacer.interval == pytest.approx(normal * PACE_MARGIN / (PACE_MARGIN - SLOWER))
+    await asyncio.sleep(0.01)  # the pause is over
+    monkeypatch.setattr(pacing, "CALM_S", 0.02)  # a step back up per calm spell, back to normal after six
+    for n in range(100):
+        await pacer.take(f"c{n}")
+        await asyncio.sleep(0.01)
+    assert pacer.interval == pytest.approx(normal)

@@ -32,7 +32,7 @@ async def people(demo_roster):
 
 async def arm_dx_day(db, now: datetime) -> None:
     async with db.session() as session:
-        await arming.arm(session, load_campaign("national-dx-day"), 2027, None, now)
+        await arming.arm(session, load_campaign("national-dx-day"), 2027, {"vi": "Chủ đề 2027"}, now)
         await session.commit()
 
 
@@ -101,25 +101,26 @@ async def test_start_after_downtime_sends_within_grace_and_records_the_rest(peop
             ScheduleRun, ScheduleRun.schedule_id == Schedule.id))).all()
         waiting = await schedules.missed(session)
     assert {key.split(":")[-1]: status for key, status, _ in rows} == {
-        "comms-month-start": "sent", "leaders-plan": "sent", "dx-week-start": "sent",
-        "dx-week-tip-payments": "sent", "dx-week-tip-safety": "sent", "day-before": "missed", "dx-day": "sent"}
+        "leaders-plan": "sent", "dx-week-start": "sent", "dx-week-tip-payments": "sent", "consumer-month-start": "sent",
+        "dx-week-tip-safety": "sent", "launch": "sent", "report-reminder-d3": "sent", "day-before": "missed",
+        "dx-day": "sent"}
     assert [schedule.key for _, schedule in waiting] == ["national-dx-day:2027:day-before"]
-    assert await count(db, Delivery) == sum(n for *_, n in rows) == 62 + 8 + 62 + 60 + 60 + 62
+    assert await count(db, Delivery) == sum(n for *_, n in rows) == 8 + 62 + 60 + 62 + 60 + 61 + 60 + 62
 
 
 async def test_armed_campaign_sends_at_the_planned_times_through_2027(people):
     db = people
     await arm_dx_day(db, START)
     await arm_dx_day(db, START)  # twice: nothing more
-    assert await count(db, Schedule) == 14
-    planned = {s.key: s.when for s in arming.steps(load_campaign("national-dx-day"), 2027)}
+    assert await count(db, Schedule) == 16
+    planned = {s.key: s.when for s in arming.steps(load_campaign("national-dx-day"), 2027, {"vi": "Chủ đề 2027"})}
     clock = FakeClock(START)
     scheduler = Scheduler(db, clock)
     scheduler.active = True  # SQLite: one process, no lock to take; APScheduler not needed with a fake clock
     ticks = 0
     for day in range(92):  # 1 September to 1 December, day by day, stopping at each fire time on the way
         ticks += await run_until(scheduler, clock, START + timedelta(days=day + 1))
-    assert ticks == 14
+    assert ticks == 16
     async with db.session() as session:
         runs = (await session.execute(select(Schedule.key, ScheduleRun).join(
             ScheduleRun, ScheduleRun.schedule_id == Schedule.id))).all()
@@ -128,10 +129,11 @@ async def test_armed_campaign_sends_at_the_planned_times_through_2027(people):
     assert {key: run.fire_at for key, run in runs} == planned
     assert all(run.status == "sent" and run.ran_at == run.fire_at for _, run in runs)
     sent = {key.split(":")[-1]: run.deliveries for key, run in runs}
-    assert sent == {"comms-month-start": 62, "leaders-plan": 8, "dx-week-start": 62, "dx-week-tip-payments": 60,
-                    "dx-week-tip-safety": 60, "day-before": 62, "dx-day": 62, "comms-month-end": 62,
-                    "report-reminder-d3": 60, "report-reminder-d1": 60, "deadline-day": 62,
-                    "escalate-d1-leader": 6, "escalate-d3-commune-officer": 1, "escalate-d5-district-officer": 1}
+    assert sent == {"leaders-plan": 8, "dx-week-start": 62, "dx-week-tip-payments": 60, "consumer-month-start": 62,
+                    "dx-week-tip-safety": 60, "launch": 61, "report-reminder-d3": 60, "day-before": 62, "dx-day": 62,
+                    "report-reminder-d1": 60, "deadline-day": 62, "escalate-d1-leader": 6,
+                    "escalate-d2-commune-officer": 1, "officers-feedback": 2, "department-deadline": 1,
+                    "consumer-month-end": 62}
     for _, run in runs:
         if run.broadcast_id is not None:
             assert per_broadcast[run.broadcast_id] == run.deliveries

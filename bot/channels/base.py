@@ -7,6 +7,7 @@ outbox decides what a label means (wait, retry, give up, mark unreachable).
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from aiohttp import web
@@ -46,17 +47,34 @@ class Limits:
 
 
 class Channel:
-    """Base class for adapters; subclasses set `code`, `limits`, `supports_buttons`."""
+    """Base class for adapters; subclasses set `code`, `name`, `limits`, `supports_buttons` (see channels.registry)."""
 
     code: str = ""
+    name: str = ""  # what members call it (a message id: N_("…")), e.g. "Web chat"
     limits: Limits = Limits(per_second=30)
+    paid_per_second: float | None = None  # overall rate when the operator pays for more (Telegram)
+    text_limit: int | None = None  # characters in one message (longer texts are split); None: no limit
+    caption_limit: int | None = None  # characters under a photo (longer: photo, then text); None: text_limit
+    window: timedelta | None = None  # the platform may message a member only this long after they last wrote
+    one_sender: bool = True  # processes sharing a database elect one sender: the platform's limits are per bot
     supports_buttons: bool = True
+    shares_contact: bool = False  # a button can send the member's phone number (Outbound.request_contact)
+
+    @property
+    def numbers_options(self) -> bool:
+        """Whether members see options as numbered lines they can answer by number: every channel without buttons."""
+        return not self.supports_buttons
 
     def setup_routes(self, app: web.Application) -> None:
         """Add webhook or page routes to cdsbot's aiohttp app (called before the server starts)."""
 
-    async def start(self, sink: InboundSink) -> None:
-        """Begin receiving (a polling task, or accept webhook calls) and feed every Inbound to `sink`."""
+    async def start(self, sink: InboundSink | None) -> None:
+        """Begin receiving (a polling task, or accept webhook calls) and feed every Inbound to `sink`.
+
+        No sink: a sending-only process (`create_app(receive=False)`) opens what sending needs and reads
+        nothing: no polling, no webhook set or removed, no stored update taken; members' messages wait
+        for the serving process.
+        """
 
     async def stop(self) -> None:
         """Stop receiving and release clients."""

@@ -8,10 +8,10 @@ conversation state and the outbox owns pacing and retries; this only translates.
 
 import asyncio
 import contextlib
-import json
 import logging
 import warnings
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 
 import telegram as tg
 from aiohttp import web
@@ -20,9 +20,11 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import Channel, Failure, InboundSink, Limits, SendError
-from bot.channels.http import require_secret
-from bot.channels.telegram_send import GONE_BAD_REQUESTS, TelegramSender
+from bot.channels.http import Malformed, epoch, ident, read_json, require_secret, typed
+from bot.channels.telegram_send import CAPTION_LIMIT, GONE_BAD_REQUESTS, TEXT_LIMIT, TelegramSender
+from bot.config import ConfigError, unverifiable
 from bot.core.messages import Inbound, Outbound
+from bot.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -47,23 +49,26 @@ COMMANDS = [  # (command, Vietnamese, English)
 
 
 def to_inbound(update: dict) -> Inbound | None:
-    """Translate one Bot API update; None for kinds the core does not handle (edits, channel posts…)."""
+    """Translate one Bot API update; None for kinds the core does not handle (edits, channel posts…).
+
+    Raises Malformed when the update is not shaped as the Bot API documents (checked before anything is done)."""
+    update_id = str(typed(update, "update_id", int))
     for key, convert in _CONVERTERS.items():
         if key in update:
-            return convert(update[key], str(update["update_id"]))
+            return convert(typed(update, key, dict), update_id)
     return None
 
 
 def _from_message(msg: dict, update_id: str) -> Inbound | None:
     """A member's message: text, photo, own contact, or another kind the core only acknowledges."""
-    sender = msg.get("from") or {}
-    common = _common(msg["chat"]["id"], update_id, sender, msg["date"])
+    sender = typed(msg, "from", dict, {})
+    common = _common(ident(msg, "chat.id"), update_id, sender, typed(msg, "date", int))
     if "text" in msg:
-        return Inbound(**common, text=_plain_command(msg["text"]))
+        return Inbound(**common, text=_plain_command(typed(msg, "text", str)))
     if "photo" in msg:
-        return Inbound(**common, photo=_largest(msg["photo"]), text=msg.get("caption"))
+        return Inbound(**common, photo=_largest(typed(msg, "photo", list)), text=typed(msg, "caption", str, None))
     if "contact" in msg:
-        return Inbound(**common, contact_phone=_own_phone(msg["contact"], sender))
+        return Inbound(**common, contact_phone=_own_phone(typed(msg, "contact", dict), sender))
     if any(kind in msg for kind in OTHER_KINDS):
         return Inbound(**common)
     return None
@@ -71,29 +76,30 @@ def _from_message(msg: dict, update_id: str) -> Inbound | None:
 
 def _from_callback(query: dict, update_id: str) -> Inbound:
     """A tapped inline button: the payload, in the chat whose message carried the button."""
-    sender = query["from"]
-    chat_id = ((query.get("message") or {}).get("chat") or {}).get("id", sender["id"])
-    return Inbound(**_common(chat_id, update_id, sender), payload=query.get("data"))
+    typed(query, "id", str)  # answered before the core sees the tap
+    sender = typed(query, "from", dict)
+    chat_id = ident(query, "message.chat.id", None) or ident(sender, "id")
+    return Inbound(**_common(chat_id, update_id, sender), payload=typed(query, "data", str, None))
 
 
 def _from_member(change: dict, update_id: str) -> Inbound | None:
     """The bot's own membership changed: blocked/removed, or allowed back."""
-    old, new = change["old_chat_member"]["status"], change["new_chat_member"]["status"]
+    old, new = typed(change, "old_chat_member.status", str), typed(change, "new_chat_member.status", str)
+    common = _common(ident(change, "chat.id"), update_id, typed(change, "from", dict, None), typed(change, "date", int))
     event = "blocked" if new in BLOCKING else "unblocked" if old in BLOCKING and new in ACTIVE else None
-    if event is None:
-        return None
-    return Inbound(**_common(change["chat"]["id"], update_id, change.get("from"), change["date"]), event=event)
+    return Inbound(**common, event=event) if event else None
 
 
 _CONVERTERS = {"message": _from_message, "callback_query": _from_callback, "my_chat_member": _from_member}
 
 
-def _common(chat_id: int, update_id: str, user: dict | None, date: int | None = None) -> dict:
+def _common(chat_id: str, update_id: str, user: dict | None, date: int | None = None) -> dict:
     """Fields every Inbound has; the time is Telegram's when the update carries one (callbacks do not)."""
     user = user or {}
-    name = " ".join(part for part in (user.get("first_name"), user.get("last_name")) if part) or None
-    common = {"channel": CODE, "external_id": str(chat_id), "message_id": update_id, "display_name": name}
-    return common | ({"received_at": datetime.fromtimestamp(date, UTC)} if date is not None else {})
+    parts = (typed(user, "first_name", str, None), typed(user, "last_name", str, None))
+    name = " ".join(part for part in parts if part) or None
+    common = {"channel": CODE, "external_id": chat_id, "message_id": update_id, "display_name": name}
+    return common | ({"received_at": epoch(date)} if date is not None else {})
 
 
 def _plain_command(text: str) -> str:
@@ -102,28 +108,21 @@ def _plain_command(text: str) -> str:
     return head.split("@", 1)[0] + space + rest if head.startswith("/") else text
 
 
-def _largest(sizes: list[dict]) -> str:
+def _largest(sizes: list) -> str:
     """Telegram sends several sizes of one photo; keep the biggest."""
-    return max(sizes, key=lambda s: (s.get("width", 0) * s.get("height", 0), s.get("file_size", 0)))["file_id"]
+    if not sizes or not all(isinstance(size, dict) for size in sizes):
+        raise Malformed("photo is not a list of sizes")
+    area = [(typed(s, "width", int, 0) * typed(s, "height", int, 0), typed(s, "file_size", int, 0)) for s in sizes]
+    return typed(sizes[area.index(max(area))], "file_id", str)
 
 
 def _own_phone(contact: dict, sender: dict) -> str | None:
     """The phone only when the member shared their own card; clients omit the '+' sometimes."""
-    if not contact.get("user_id") or contact["user_id"] != sender.get("id"):
+    owner = typed(contact, "user_id", int, None)
+    if not owner or owner != typed(sender, "id", int, None):
         return None
-    phone = contact["phone_number"]
+    phone = typed(contact, "phone_number", str)
     return phone if phone.startswith("+") else f"+{phone}"
-
-
-def _parse_update(body: bytes) -> dict:
-    """A webhook body as an update dict, or 400 for anything that is not one."""
-    try:
-        update = json.loads(body)
-    except ValueError:
-        raise web.HTTPBadRequest() from None
-    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-        raise web.HTTPBadRequest()
-    return update
 
 
 def _retry_seconds(exc: error.RetryAfter) -> float:
@@ -146,7 +145,12 @@ class TelegramChannel(Channel):
     """Telegram Bot API through PTB's bare `Bot`: webhook or long polling in, labelled sends out."""
 
     code = CODE
+    name = N_("Telegram")
+    limits = Limits(per_second=30, chat_interval=1.0, group_interval=3.0)
+    text_limit, caption_limit = TEXT_LIMIT, CAPTION_LIMIT
+    paid_per_second = 1000.0  # paid broadcasts (Telegram Stars): up to 1,000 messages a second
     supports_buttons = True
+    shares_contact = True  # a reply-keyboard button sends the member's phone number
     poll_timeout = 25  # seconds Telegram holds a getUpdates call open
     poll_backoff = (1.0, 30.0)  # first and longest wait after a failed getUpdates
 
@@ -161,9 +165,10 @@ class TelegramChannel(Channel):
         timeout: float = 10.0,
     ):
         if webhook_url and not webhook_secret:
-            raise ValueError("a Telegram webhook needs a secret token")
+            raise ConfigError(unverifiable("CDSBOT_TELEGRAM_WEBHOOK_SECRET", "Telegram's webhook calls"))
         _quiet_loggers()  # before Bot(): PTB logs the API URL, token included, at DEBUG
-        self.limits = Limits(per_second=1000 if paid_broadcast else 30, chat_interval=1.0, group_interval=3.0)
+        if paid_broadcast:
+            self.limits = replace(self.limits, per_second=self.paid_per_second)
         self.paid_broadcast = paid_broadcast
         self.webhook_url = webhook_url
         self._secret = webhook_secret
@@ -190,12 +195,14 @@ class TelegramChannel(Channel):
         if self.webhook_url:
             app.router.add_post(WEBHOOK_PATH, self._on_webhook)
 
-    async def start(self, sink: InboundSink) -> None:
+    async def start(self, sink: InboundSink | None) -> None:
         """Open the client, publish the command menu, then receive by webhook or long polling."""
         _quiet_loggers()
         self._sink = sink
         try:
             await self._bot.initialize()
+            if sink is None:  # sending only: updates and the webhook stay for the serving process
+                return
             await self._set_commands()
             if self.webhook_url:
                 await self._bot.set_webhook(self.webhook_url, secret_token=self._secret, allowed_updates=UPDATES)
@@ -256,14 +263,19 @@ class TelegramChannel(Channel):
         return text.replace(self._token, "***")
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
-        """One update from Telegram, accepted only with the secret we gave to setWebhook."""
+        """One update from Telegram, accepted only with the secret we gave to setWebhook.
+
+        A body that is not an Update is answered 400 and nothing of it is done: Telegram itself never sends one
+        (it comes from whoever holds the secret), and Telegram gives up on an update after a few failed tries."""
         require_secret(request, SECRET_HEADER, self._secret)
         if self._sink is None:
             raise web.HTTPServiceUnavailable()
-        update = _parse_update(await request.read())
+        _raw, update = await read_json(request)  # 413 past the size limit, 400 for bad or too deeply nested JSON
+        if not isinstance(update, dict):
+            raise web.HTTPBadRequest()
         try:
             inbound = to_inbound(update)
-        except (KeyError, TypeError, ValueError):  # JSON, but not shaped like an Update
+        except Malformed:
             raise web.HTTPBadRequest() from None
         await self._deliver(update, inbound)
         return web.Response()
@@ -292,6 +304,9 @@ class TelegramChannel(Channel):
         """Convert and deliver one polled update; a bad update or a failing sink skips only that update."""
         try:
             await self._deliver(update, to_inbound(update))
+        except Malformed as exc:
+            log.warning("telegram update %s skipped: not shaped as the Bot API documents (%s)",
+                        update.get("update_id"), exc)
         except Exception:
             log.exception("telegram update %s was not processed", update.get("update_id"))
 

@@ -1,47 +1,49 @@
 """Local web chat channel: a phone-like page in the browser talks to cdsbot over a WebSocket.
 
-Each browser tab is one chat, identified by a random id the page keeps in
-sessionStorage. Messages sent while a tab is closed wait in a small backlog
-and are flushed, in order, when the tab reconnects.
+Each browser is one chat, identified by a chat id the server issues in a
+signed, HttpOnly cookie (`bot.web.chat_identity`); the socket and uploads
+accept only requests from our own page (`Origin`). Messages sent while the
+page is closed wait in a small backlog and are flushed, in order, when it
+reconnects. A tab that opens with
+nothing on screen is greeted at once (the `chat:opened:<lang>` payload), and
+frames name the chat's language so the page's own labels follow the member's.
 """
 
 import asyncio
+import dataclasses
 import json
 import logging
 import re
 import secrets
 import uuid
 from collections import OrderedDict, defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.channels.base import MAX_PHOTO_BYTES, Channel, Failure, InboundSink, Limits, SendError
-from bot.core.messages import Inbound, Outbound
-from bot.i18n import DEFAULT_LOCALE
-from bot.web import STATIC_DIR, chat_page
+from bot.channels.base import Channel, Failure, InboundSink, Limits, SendError
+from bot.core.messages import MAX_PAYLOAD, MAX_TEXT, Inbound, Outbound  # the core's door limits
+from bot.i18n import DEFAULT_LOCALE, LOCALES, N_
+from bot.web import chat_page, uploads
+from bot.web.chat_identity import CHAT_ID, ChatIdentity, source_of
 
 log = logging.getLogger(__name__)
 
-CHAT_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 UPLOAD_REF = re.compile(r"[A-Za-z0-9_-]{16,64}\.(?:jpg|png|gif|webp)")
-MAX_UPLOAD = MAX_PHOTO_BYTES
-MAX_TEXT = 4000
-MAX_PAYLOAD = 256
+MAX_UPLOAD = uploads.MAX_UPLOAD
 MAX_FRAME = 64 * 1024
 BACKLOG_PER_CHAT = 50
 BACKLOG_CHATS = 1000
-STATIC_FILES = {"chat.css": "text/css", "chat.js": "text/javascript"}
-IMAGE_MAGIC = [(b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF87a", "gif"), (b"GIF89a", "gif")]
-NO_CACHE = {"Cache-Control": "no-cache"}
+PRUNE_SECONDS = 3600  # how often uploads older than a day are deleted
+OPENED = "chat:opened"  # payload of the greeting a fresh tab asks for; `:<page language>` follows
+LocaleOf = Callable[[str, str], Awaitable[str | None]]  # (channel, chat) -> the chat's language, None if unknown
 
 
-def sniff_image(head: bytes) -> str | None:
-    """The extension for a JPEG/PNG/GIF/WebP header, else None: the browser's content type is not trusted."""
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    return next((ext for magic, ext in IMAGE_MAGIC if head.startswith(magic)), None)
+async def _unknown_locale(channel: str, chat: str) -> str | None:
+    """Without a database (tests, a bare channel) no chat's language is known: the page keeps its own."""
+    return None
 
 
 def _error(reason: str, ref_id: object = None) -> dict:
@@ -53,11 +55,19 @@ class WebChannel(Channel):
     """The `web` channel: serves /chat, its WebSocket, photo uploads and outbound media."""
 
     code = "web"
+    name = N_("Web chat")
     supports_buttons = True
+    one_sender = False  # every process sends: a member's socket lives in one of them (no platform limit)
     limits = Limits(per_second=1000)
 
-    def __init__(self, media_dir: Path):
+    def __init__(self, media_dir: Path, locale_of: LocaleOf = _unknown_locale, default_locale: str = DEFAULT_LOCALE,
+                 secret: str | None = None, public_url: str = ""):
         self.upload_dir = Path(media_dir) / "web-uploads"
+        self.uploads = uploads.Uploads(self.upload_dir)
+        self.identity = ChatIdentity(secret, public_url)  # without a secret: a random key, chats end at a restart
+        self._pruning: asyncio.Task | None = None
+        self._locale_of = locale_of
+        self.default_locale = default_locale
         self._sink: InboundSink | None = None
         self._sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
         self._backlog: OrderedDict[str, deque[dict]] = OrderedDict()
@@ -71,9 +81,9 @@ class WebChannel(Channel):
 
     def setup_routes(self, app: web.Application) -> None:
         """Add the chat page, its assets, the WebSocket, uploads and media; `/` redirects to the page."""
-        app.router.add_get("/", self._root)
+        app.router.add_get("/", chat_page.to_chat)
         app.router.add_get("/chat", self._page)
-        app.router.add_get("/chat/static/{name}", self._static)
+        app.router.add_get("/chat/static/{name}", chat_page.static)
         app.router.add_get("/chat/ws", self._websocket)
         app.router.add_post("/chat/upload", self._upload)
         app.router.add_get("/chat/media/{token}", self._serve_media)
@@ -82,10 +92,15 @@ class WebChannel(Channel):
         """Accept member messages from now on and hand them to `sink`."""
         self.upload_dir.mkdir(parents=True, exist_ok=True)
         self._sink = sink
+        if self._pruning is None:  # old uploads are deleted now and every hour
+            self._pruning = asyncio.create_task(self.uploads.prune_every(PRUNE_SECONDS), name="web-uploads-prune")
 
     async def stop(self) -> None:
         """Close every open chat socket; pages reconnect by themselves when the server is back."""
         self._sink = None
+        if self._pruning is not None:
+            self._pruning.cancel()
+            self._pruning = None
         sockets = [ws for group in self._sockets.values() for ws in group]
         await asyncio.gather(*(ws.close(code=1001, message=b"server stopping") for ws in sockets))
         self._sockets.clear()
@@ -95,6 +110,8 @@ class WebChannel(Channel):
         if not CHAT_ID.fullmatch(external_id):
             raise SendError(Failure.PERMANENT, f"bad web chat id {external_id!r}")
         frame = self._frame(message)
+        if lang := await self._lang(external_id):
+            frame["lang"] = lang
         if not await self._push(external_id, frame):
             queue = self._backlog.pop(external_id, None) or deque(maxlen=BACKLOG_PER_CHAT)
             queue.append(frame)
@@ -103,8 +120,16 @@ class WebChannel(Channel):
                 self._backlog.popitem(last=False)
         return frame["id"]
 
+    async def _lang(self, chat: str) -> str | None:
+        """The chat's language for the page's frame; a failed lookup only leaves the frame as it is."""
+        try:
+            return await self._locale_of(self.code, chat)
+        except Exception:
+            log.warning("could not look up the language of a web chat", exc_info=True)
+            return None
+
     def _frame(self, message: Outbound) -> dict:
-        """Outbound as the page's JSON; `request_contact` means nothing here, the text already asks."""
+        """Outbound as the page's JSON; the page has no share-contact button (`shares_contact` is False)."""
         buttons = [[{"payload": b.payload, "label": b.label} for b in row] for row in message.buttons]
         photo = self._photo_url(message.photo) if message.photo else None
         return {"type": "message", "id": uuid.uuid4().hex, "text": message.text, "buttons": buttons, "photo": photo}
@@ -135,12 +160,13 @@ class WebChannel(Channel):
         return delivered
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
-        """One tab's socket: a hello naming the chat, then member messages."""
+        """One page's socket: only from our own page, as the chat of its cookie; a hello, then member messages."""
         if self._sink is None:  # stopped or not started: the page retries with backoff
             raise web.HTTPServiceUnavailable()
+        chat = self._chat_of(request)
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_FRAME)
         await ws.prepare(request)
-        chat: str | None = None
+        source, greeted = source_of(request), False
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
@@ -148,22 +174,43 @@ class WebChannel(Channel):
                 data = _load(msg.data)
                 if data is None:
                     await ws.send_json(_error("bad json"))
-                elif chat is None:
-                    chat = await self._hello(ws, data)
+                elif not greeted:
+                    greeted = await self._hello(ws, chat, data, source)
                 else:
-                    await self._receive(ws, chat, data)
+                    await self._receive(ws, chat, data, source)
         finally:
-            if chat:
-                self._forget(chat, ws)
+            self._forget(chat, ws)
         return ws
 
-    async def _hello(self, ws: web.WebSocketResponse, data: dict) -> str | None:
-        """Register the socket under its chat id and flush what was kept while it was away."""
-        chat = data.get("chat")
-        if data.get("type") != "hello" or not isinstance(chat, str) or not CHAT_ID.fullmatch(chat):
-            await ws.send_json(_error("expected hello with a chat id"))
-            return None
-        await ws.send_json({"type": "ready", "chat": chat})
+    def _chat_of(self, request: web.Request) -> str:
+        """The chat of a request from our own page with a valid cookie; anything else is refused (403)."""
+        if not self.identity.same_origin(request):
+            log.info("refused a web chat request from another origin")
+            raise web.HTTPForbidden(text="cross-origin request refused")
+        chat = self.identity.chat_of(request)
+        if chat is None:
+            raise web.HTTPForbidden(text="no chat: open /chat first")
+        return chat
+
+    async def _hello(self, ws: web.WebSocketResponse, chat: str, data: dict, source: str) -> bool:
+        """Register the socket under its chat, flush what was kept while it was away, greet a blank page."""
+        if data.get("type") != "hello":
+            await ws.send_json(_error("expected hello"))
+            return False
+        ready: dict[str, Any] = {"type": "ready"}
+        if lang := await self._lang(chat):
+            ready["lang"] = lang
+        await ws.send_json(ready)
+        kept = chat in self._backlog
+        if not await self._flush(ws, chat):
+            return False
+        self._sockets[chat].add(ws)  # no await since the last empty pop, so no send can slip in between
+        if data.get("fresh") is True and not kept:
+            await self._greet(ws, chat, data.get("lang"), source)
+        return True
+
+    async def _flush(self, ws: web.WebSocketResponse, chat: str) -> bool:
+        """Send the chat's backlog in order; False (the rest kept) when the socket drops meanwhile."""
         while queue := self._backlog.pop(chat, None):
             while queue:
                 try:
@@ -171,12 +218,18 @@ class WebChannel(Channel):
                 except (ConnectionError, RuntimeError):  # dropped mid-flush: keep the rest for next time
                     queue.extend(self._backlog.pop(chat, ()))
                     self._backlog[chat] = queue
-                    return None
+                    return False
                 queue.popleft()
-        self._sockets[chat].add(ws)  # no await since the last empty pop, so no send can slip in between
-        return chat
+        return True
 
-    async def _receive(self, ws: web.WebSocketResponse, chat: str, data: dict) -> None:
+    async def _greet(self, ws: web.WebSocketResponse, chat: str, page_lang: object, source: str) -> None:
+        """A page opened with nothing on screen: the conversation greets it (in the page's language if new)."""
+        lang = page_lang if page_lang in LOCALES else self.default_locale
+        inbound = Inbound(channel=self.code, external_id=chat, payload=f"{OPENED}:{lang}", source=source)
+        if self._sink is not None:
+            await self._deliver(ws, chat, inbound, None)
+
+    async def _receive(self, ws: web.WebSocketResponse, chat: str, data: dict, source: str) -> None:
         """Validate one member message and pass it to the sink, answering mistakes with an error frame."""
         kind, msg_id = data.get("type"), data.get("id")
         parser = self._parsers.get(kind) if isinstance(kind, str) else None
@@ -189,9 +242,13 @@ class WebChannel(Channel):
             return await ws.send_json(_error(inbound, msg_id))
         if self._sink is None:
             return await ws.send_json(_error("not ready", msg_id))
+        await self._deliver(ws, chat, dataclasses.replace(inbound, source=source), msg_id)
+
+    async def _deliver(self, ws: web.WebSocketResponse, chat: str, inbound: Inbound, msg_id: str | None) -> None:
+        """Hand one Inbound to the sink; a failing handler must not drop the member's connection."""
         try:
             await self._sink(inbound)
-        except Exception:  # a failing handler must not drop the member's connection
+        except Exception:
             log.exception("web inbound failed for chat %s", chat)
             await ws.send_json(_error("internal", msg_id))
 
@@ -212,8 +269,8 @@ class WebChannel(Channel):
     def _parse_photo(self, chat: str, data: dict) -> Inbound | str:
         """A photo uploaded first through /chat/upload, with an optional caption."""
         ref, caption = data.get("ref"), data.get("text")
-        if not isinstance(ref, str) or not UPLOAD_REF.fullmatch(ref) or not (self.upload_dir / ref).is_file():
-            return "bad ref"
+        if not isinstance(ref, str) or not UPLOAD_REF.fullmatch(ref) or not self.uploads.owns(chat, ref):
+            return "bad ref"  # not this chat's upload, or no longer kept
         if caption is not None and (not isinstance(caption, str) or len(caption) > MAX_TEXT):
             return "bad caption"
         return Inbound(channel=self.code, external_id=chat, photo=ref, text=caption or None, message_id=data["id"])
@@ -232,23 +289,17 @@ class WebChannel(Channel):
             raise ValueError(f"bad web photo reference {reference!r}")
         return await asyncio.to_thread((self.upload_dir / reference).read_bytes)
 
+    async def _page(self, request: web.Request) -> web.StreamResponse:
+        """The chat page in the visitor's language (`?lang=en`, else the default); a first visit gets its chat."""
+        response = chat_page.page(request.query.get("lang", self.default_locale), MAX_UPLOAD // 2**20)
+        self.identity.ensure(request, response)
+        return response
+
     async def _upload(self, request: web.Request) -> web.Response:
-        """Store one multipart `photo` (an image up to MAX_UPLOAD) under a random name and return its ref."""
-        if (request.content_length or 0) > MAX_UPLOAD + 64 * 1024:
-            return _bad_upload("too large")
-        try:
-            data = await _read_photo_field(request)
-        except (ValueError, AssertionError, KeyError):
-            return _bad_upload("expected multipart/form-data with a photo field")
-        if isinstance(data, str):
-            return _bad_upload(data)
-        ext = sniff_image(data[:16])
-        if ext is None:
-            return _bad_upload("not an image (JPEG, PNG, GIF or WebP)")
-        ref = f"{secrets.token_urlsafe(18)}.{ext}"
-        self.upload_dir.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread((self.upload_dir / ref).write_bytes, data)
-        return web.json_response({"ref": ref})
+        """Store one photo for the chat of the cookie (from our own page only) and return its ref."""
+        if not self.identity.same_origin(request) or (chat := self.identity.chat_of(request)) is None:
+            return uploads.refused(uploads.NO_CHAT)
+        return await self.uploads.receive(request, chat, source_of(request))
 
     async def _serve_media(self, request: web.Request) -> web.StreamResponse:
         """Serve an outbound photo by token; any other name is a 404."""
@@ -257,48 +308,11 @@ class WebChannel(Channel):
             raise web.HTTPNotFound()
         return web.FileResponse(path)
 
-    async def _root(self, request: web.Request) -> web.StreamResponse:
-        """Send visitors of the bare address to the chat."""
-        raise web.HTTPFound("/chat")
-
-    async def _page(self, request: web.Request) -> web.StreamResponse:
-        """The chat page, its labels in the visitor's language (`?lang=en`, else Vietnamese)."""
-        html = chat_page.render(request.query.get("lang", DEFAULT_LOCALE))
-        return web.Response(text=html, content_type="text/html", headers=NO_CACHE)
-
-    async def _static(self, request: web.Request) -> web.StreamResponse:
-        """The page's CSS and JS; only the listed names, so no path can escape the folder."""
-        name = request.match_info["name"]
-        if name not in STATIC_FILES:
-            raise web.HTTPNotFound()
-        return web.FileResponse(STATIC_DIR / name, headers={**NO_CACHE, "Content-Type": STATIC_FILES[name]})
-
 
 def _load(raw: str) -> dict | None:
     """Parse a client frame; anything but a JSON object counts as malformed."""
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # a 64 KB frame can nest deeper than the parser recurses
         return None
     return data if isinstance(data, dict) else None
-
-
-async def _read_photo_field(request: web.Request) -> bytes | str:
-    """The `photo` field's bytes, read in chunks so an oversize file stops early; a str says what was wrong."""
-    reader = await request.multipart()
-    part = await reader.next()
-    while part is not None and part.name != "photo":
-        part = await reader.next()
-    if part is None or not hasattr(part, "read_chunk"):
-        return "missing photo"
-    data = bytearray()
-    while chunk := await part.read_chunk(256 * 1024):
-        data += chunk
-        if len(data) > MAX_UPLOAD:
-            return "too large"
-    return bytes(data)
-
-
-def _bad_upload(reason: str) -> web.Response:
-    """The 400 answer for a rejected upload."""
-    return web.json_response({"error": reason}, status=400)

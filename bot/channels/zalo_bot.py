@@ -2,24 +2,26 @@
 
 No buttons (the core numbers the options), photos only by public URL (local
 files are served from /media/zalo/<random token>), and no update offset:
-updates are deduplicated on event name + message id.
+updates are deduplicated on event name + message id. The platform redelivers
+the bot's own messages as updates, so `getMe` at start learns the bot's id
+(and checks the token) and updates from that id are dropped.
 """
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 from collections import OrderedDict
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
 from bot.channels.base import Channel, Failure, InboundSink, Limits, SendError
-from bot.channels.http import LazySession, require_secret
+from bot.channels.http import LazySession, Malformed, epoch, ident, read_json, require_secret, typed
+from bot.config import ConfigError, unverifiable
 from bot.core.messages import Inbound, Outbound
+from bot.i18n import N_
 from bot.text import split_text
 
 log = logging.getLogger(__name__)
@@ -32,49 +34,84 @@ TEXT_LIMIT = 2000
 NO_NEWS = 408  # a long poll that ended without an update
 OTHER_EVENTS = ("message.sticker.received", "message.unsupported.received", "message.voice.received")
 SEEN_KEEP = 5000
+# Every code on the platform's error-code page (docs/zalo-api.md 2.5) and what the outbox does with it.
+ERRORS = {
+    400: Failure.PERMANENT,  # bad request: this message can never be sent as is
+    401: Failure.CONFIG,  # the token expired or is invalid
+    403: Failure.RETRYABLE,  # the page calls 403 "internal server error", not "forbidden": retry
+    404: Failure.PERMANENT,  # not found: the request is not valid
+    408: Failure.RETRYABLE,  # the platform took too long (also how an empty long poll ends)
+    429: Failure.THROTTLED,  # quota exceeded
+}
+THROTTLE_WAIT = 5.0  # seconds, when a 429 names no retry_after
 
 
-def updates_in(body) -> list[dict]:
-    """Updates from a poll answer or webhook body: wrapped in {ok, result} or bare, one or a list."""
+def updates_in(body, strict: bool = False) -> list[dict]:
+    """Updates from a poll answer or webhook body: wrapped in {ok, result} or bare, one or a list.
+
+    Polling skips whatever is not an update; `strict` (the webhook) raises Malformed for it instead."""
     if isinstance(body, dict) and "ok" in body and "result" in body:
         body = body["result"]
-    if isinstance(body, dict):
-        return [body] if isinstance(body.get("event_name"), str) else []
-    return [u for u in body if isinstance(u, dict) and isinstance(u.get("event_name"), str)] \
-        if isinstance(body, list) else []
+    items = body if isinstance(body, list) else [body]
+    updates = [u for u in items if isinstance(u, dict) and isinstance(u.get("event_name"), str)]
+    if strict and (not updates or len(updates) != len(items)):
+        raise Malformed("not an update, or a list with something else in it")
+    return updates
 
 
 def to_inbound(update: dict) -> Inbound | None:
-    """Translate one update; None for events the core does not handle."""
-    name, message = update["event_name"], update["message"]
-    sender = message.get("from") or {}
-    chat_id = (message.get("chat") or {}).get("id") or sender["id"]
-    common = {"channel": CODE, "external_id": str(chat_id), "message_id": str(message["message_id"]),
-              "display_name": sender.get("display_name") or None}
-    if isinstance(message.get("date"), int | float):
-        common["received_at"] = datetime.fromtimestamp(message["date"] / 1000, UTC)
+    """Translate one update; None for events the core does not handle.
+
+    Raises Malformed when the update is not shaped as the platform documents (a number as text, a date
+    out of range…), so nothing of it is handled."""
+    name, message = typed(update, "event_name", str), typed(update, "message", dict)
+    sender = typed(message, "from", dict, {})
+    common = {"channel": CODE, "external_id": ident(message, "chat.id", None) or ident(sender, "id"),
+              "message_id": ident(message, "message_id"),
+              "display_name": typed(sender, "display_name", str, None) or None}
+    if message.get("date") is not None:  # epoch milliseconds
+        common["received_at"] = epoch(message["date"], 1000)
     if name == "message.text.received":
-        return Inbound(**common, text=message.get("text") or "")
-    if name == "message.image.received":
-        return Inbound(**common, photo=message.get("photo"), text=message.get("caption") or None)
+        return Inbound(**common, text=typed(message, "text", str, ""))
+    if name == "message.image.received":  # live updates carry `photo_url`; the docs show `photo`
+        photo = typed(message, "photo_url", str, None) or typed(message, "photo", str, None)
+        return Inbound(**common, photo=photo, text=typed(message, "caption", str, None) or None)
     if name in OTHER_EVENTS:
         return Inbound(**common)  # the core answers that it reads text and photos
     return None
+
+
+def sender_id(update: dict) -> str | None:
+    """Who sent the update's message (`message.from.id`), as a string."""
+    sender = (update.get("message") or {}).get("from")
+    return str(sender["id"]) if isinstance(sender, dict) and sender.get("id") is not None else None
+
+
+def error_code(status: int, answer: dict) -> int:
+    """The Bot API's `error_code`, else the HTTP status."""
+    try:
+        return int(answer.get("error_code") or status)
+    except (TypeError, ValueError):
+        return status
 
 
 class ZaloBotChannel(Channel):
     """A Zalo bot: long polling or webhook in, sendMessage / sendPhoto out."""
 
     code = CODE
+    name = N_("Zalo Bot")
     supports_buttons = False
+    text_limit = TEXT_LIMIT
     limits = Limits(per_second=20, chat_interval=0.5)  # undocumented (zalo-api.md Uncertain #13): cautious
     poll_timeout = 30
     poll_backoff = (1.0, 30.0)
 
     def __init__(self, token: str, api_url: str = "https://bot-api.zaloplatforms.com", webhook_url: str = "",
                  webhook_secret: str = "", public_url: str = "", *, timeout: float = 10.0):
+        if webhook_url and not webhook_secret:
+            raise ConfigError(unverifiable("CDSBOT_ZALO_BOT_WEBHOOK_SECRET", "the Zalo Bot Platform's webhook calls"))
         if webhook_url and not 8 <= len(webhook_secret) <= 256:
-            raise ValueError("a Zalo bot webhook needs a secret token of 8 to 256 characters")
+            raise ConfigError("CDSBOT_ZALO_BOT_WEBHOOK_SECRET: must be 8 to 256 characters (Zalo's limit)")
         self._token = token
         self.api_url = api_url.rstrip("/")
         self.webhook_url = webhook_url
@@ -84,6 +121,7 @@ class ZaloBotChannel(Channel):
         self._client = LazySession(timeout)
         self._sink: InboundSink | None = None
         self._poller: asyncio.Task | None = None
+        self.bot_id: str | None = None  # from getMe; updates sent by this id are the bot's own echoes
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._media: dict[str, Path] = {}
         self._media_tokens: dict[Path, str] = {}
@@ -94,9 +132,12 @@ class ZaloBotChannel(Channel):
         if self.webhook_url:
             app.router.add_post(WEBHOOK_PATH, self._on_webhook)
 
-    async def start(self, sink: InboundSink) -> None:
-        """Register the webhook, or remove it and start long polling (the two exclude each other)."""
+    async def start(self, sink: InboundSink | None) -> None:
+        """Check the token (getMe), then register the webhook, or remove it and long-poll (they exclude each other)."""
         self._sink = sink
+        await self._identify()
+        if sink is None:  # sending only: updates and the webhook stay for the serving process
+            return
         if self.webhook_url:
             await self._call("setWebhook", {"url": self.webhook_url, "secret_token": self._secret})
         else:
@@ -134,6 +175,20 @@ class ZaloBotChannel(Channel):
 
     # -- API -----------------------------------------------------------------------------------
 
+    async def _identify(self) -> None:
+        """getMe: a refused token stops start-up with one line naming the setting; the bot's id is kept."""
+        status, answer = await self._request("getMe", {})
+        answer = answer if isinstance(answer, dict) else {}
+        if answer.get("ok") is not True:
+            error = self._label(status, answer)
+            if error.failure is not Failure.CONFIG:
+                raise error
+            setting = "CDSBOT_ZALO_BOT_TOKEN" if error_code(status, answer) == 401 else "CDSBOT_ZALO_BOT_API_URL"
+            raise ConfigError(f"{setting}: the Zalo Bot Platform refused getMe ({error.detail})")
+        me = answer.get("result") if isinstance(answer.get("result"), dict) else {}
+        self.bot_id = str(me["id"]) if me.get("id") is not None else None
+        log.info("zalo_bot: signed in as %s", me.get("account_name") or "?")
+
     async def _request(self, method: str, body: dict, timeout: float | None = None) -> tuple[int, object]:
         """POST one method; (HTTP status, decoded answer). Network trouble is RETRYABLE."""
         extra = {"timeout": aiohttp.ClientTimeout(total=timeout)} if timeout else {}
@@ -155,19 +210,17 @@ class ZaloBotChannel(Channel):
         raise self._label(status, answer if isinstance(answer, dict) else {})
 
     def _label(self, status: int, answer: dict) -> SendError:
-        """Bot API error codes as outbox labels."""
-        code = int(answer.get("error_code") or status)
+        """A failed call as an outbox label, by the platform's error-code page (ERRORS)."""
+        if not isinstance(answer.get("ok"), bool):  # a proxy or web server answered, not the Bot API
+            failure = Failure.CONFIG if 400 <= status < 500 else Failure.RETRYABLE  # 4xx: a wrong API URL
+            return SendError(failure, f"HTTP {status}, not a Zalo Bot API answer")
+        code = error_code(status, answer)
         detail = self._redact(f"{code} {answer.get('description') or ''}".strip())
-        if code == 429:
-            retry = (answer.get("parameters") or {}).get("retry_after")
-            return SendError(Failure.THROTTLED, detail, retry_after=float(retry) if retry else 5.0)
-        if code in (401, 404):
-            return SendError(Failure.CONFIG, detail)
-        if code == 403:
-            return SendError(Failure.GONE, detail)
-        if code >= 500 or code == NO_NEWS:
-            return SendError(Failure.RETRYABLE, detail)
-        return SendError(Failure.PERMANENT, detail)
+        failure = ERRORS.get(code, Failure.RETRYABLE if code >= 500 else Failure.PERMANENT)
+        if failure is not Failure.THROTTLED:
+            return SendError(failure, detail)
+        retry = (answer.get("parameters") or {}).get("retry_after")
+        return SendError(failure, detail, retry_after=float(retry) if retry else THROTTLE_WAIT)
 
     def _redact(self, text: str) -> str:
         return text.replace(self._token, "***")
@@ -196,17 +249,20 @@ class ZaloBotChannel(Channel):
     # -- receiving -----------------------------------------------------------------------------
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
-        """One update, accepted only with the secret given to setWebhook."""
+        """One update (or a list), accepted only with the secret given to setWebhook.
+
+        Every update is checked before any is handled; a malformed one makes the call a 400 with nothing done.
+        The platform sends well-formed updates, so such a body comes from whoever holds the secret, not Zalo."""
         require_secret(request, SECRET_HEADER, self._secret)
         if self._sink is None:
             raise web.HTTPServiceUnavailable()
+        _raw, body = await read_json(request)  # 413 past the size limit, 400 for bad or too deeply nested JSON
         try:
-            updates = updates_in(json.loads(await request.read()))
-        except ValueError:
+            updates = updates_in(body, strict=True)
+            for update in updates:
+                to_inbound(update)
+        except Malformed:
             raise web.HTTPBadRequest() from None
-        if not updates or not all(isinstance(u.get("message"), dict) and "message_id" in u["message"]
-                                  for u in updates):
-            raise web.HTTPBadRequest()
         for update in updates:
             await self._handle(update)
         return web.json_response({"ok": True})
@@ -219,7 +275,7 @@ class ZaloBotChannel(Channel):
                 status, answer = await self._request("getUpdates", {"timeout": str(self.poll_timeout)},
                                                      timeout=self.poll_timeout + 10)
                 if isinstance(answer, dict) and answer.get("ok") is False:
-                    if int(answer.get("error_code") or status) == NO_NEWS:
+                    if error_code(status, answer) == NO_NEWS:
                         continue
                     raise self._label(status, answer)
             except SendError as exc:
@@ -232,12 +288,20 @@ class ZaloBotChannel(Channel):
                 await self._handle(update)
 
     async def _handle(self, update: dict) -> None:
-        """Deliver one update unless seen before; a bad update or failing sink skips only that update."""
+        """Deliver one update unless malformed, seen before or sent by the bot itself; a bad one skips only itself."""
+        try:
+            inbound = to_inbound(update)
+        except Malformed as exc:
+            log.warning("zalo_bot %r update skipped: not shaped as the platform documents (%s)",
+                        str(update.get("event_name"))[:40], exc)
+            return
         try:
             key = (update["event_name"], str(update["message"]["message_id"]))
             if key in self._seen:
                 return
-            inbound = to_inbound(update)
+            if self.bot_id is not None and sender_id(update) == self.bot_id:
+                log.debug("zalo_bot: dropped the bot's own message %s", key[1])
+                return
             if inbound is not None:
                 await self._sink(inbound)
             self._seen[key] = None

@@ -10,103 +10,70 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
-import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.channels.base import Channel, Failure, InboundSink, Limits, SendError
-from bot.channels.http import LazySession
-from bot.channels.zalo_oa_send import PAYLOAD_PREFIX, OASender
+from bot.channels.http import LazySession, Malformed, read_json
+from bot.channels.zalo_oa_events import (
+    CODE,
+    KEEP_MARGIN,
+    REPLAY_WINDOW,
+    event_key,
+    event_time,
+    mac,
+    stale,
+    to_inbound,
+    user_id,
+)
+from bot.channels.zalo_oa_send import TEXT_LIMIT, OASender
 from bot.channels.zalo_tokens import ZaloTokens
 from bot.clock import Clock
-from bot.core.messages import Inbound, Outbound
+from bot.config import ConfigError, unverifiable
+from bot.core.messages import Outbound
 from bot.db.session import Database
 from bot.db.zalo import ZaloEvent, ZaloOAUser
+from bot.i18n import N_
+from bot.services import deadletters
 
 log = logging.getLogger(__name__)
 
-CODE = "zalo_oa"
+__all__ = ["ZaloOAChannel", "event_key", "mac", "to_inbound", "user_id"]  # tests read the event helpers here
+
 WEBHOOK_PATH = "/webhooks/zalo_oa"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 TIMESTAMP_HEADER = "X-ZEvent-Timestamp"
 WORKERS = 4  # events of one user always go to the same worker, so they stay in order
 TOKEN_CHECK_S = 3600
+PRUNE_EVERY_S = 3600  # processed events older than KEEP_EVENTS are deleted this often
 CS_WINDOW = timedelta(days=7)
+MAC_VARIABLES = {"oa_secret_key": "CDSBOT_ZALO_OA_SECRET_KEY", "app_secret": "CDSBOT_ZALO_OA_APP_SECRET",
+                 "app_id": "CDSBOT_ZALO_OA_APP_ID", "oa_id": "CDSBOT_ZALO_OA_OA_ID"}
 # Events that count as the member interacting with the OA (the 7-day window starts again).
 INTERACTIONS = ("user_send_", "follow", "user_submit_info", "user_click_chatnow", "user_reacted_message")
-
-
-def mac(app_or_oa_id: str, raw_body: bytes, timestamp: str, secret: str) -> str:
-    """Zalo's webhook MAC: plain SHA-256 (not HMAC) of id + exact body bytes + timestamp + secret."""
-    return hashlib.sha256(app_or_oa_id.encode() + raw_body + timestamp.encode() + secret.encode()).hexdigest()
-
-
-def event_key(event: dict, raw_body: bytes) -> str:
-    """Re-deliveries share the key: the event name and msg_id when there is one, else the body's hash."""
-    msg_id = (event.get("message") or {}).get("msg_id") if isinstance(event.get("message"), dict) else None
-    if msg_id:
-        return f"{event['event_name']}:{msg_id}"[:160]
-    return "sha256:" + hashlib.sha256(raw_body).hexdigest()
-
-
-def user_id(event: dict) -> str | None:
-    """The member's OA-scoped id, wherever this kind of event keeps it."""
-    for holder in (event.get("sender"), event.get("follower")):
-        if isinstance(holder, dict) and holder.get("id"):
-            return str(holder["id"])
-    return str(event["user_id"]) if event.get("user_id") else None
-
-
-def event_time(event: dict) -> datetime | None:
-    """Zalo's event time (epoch milliseconds, usually a string), or None when absent or unreadable."""
-    try:
-        return datetime.fromtimestamp(int(event["timestamp"]) / 1000, UTC)
-    except (KeyError, TypeError, ValueError, OverflowError, OSError):
-        return None
-
-
-def to_inbound(event: dict, key: str) -> Inbound | None:
-    """Translate one stored event; None for events the core does not handle (echoes, seen receipts…)."""
-    name, uid = event.get("event_name", ""), user_id(event)
-    if uid is None or not (name.startswith("user_send_") or name in ("follow", "unfollow")):
-        return None
-    message = event.get("message") or {}
-    common = {"channel": CODE, "external_id": uid, "message_id": message.get("msg_id") or key}
-    if (at := event_time(event)) is not None:
-        common["received_at"] = at
-    if name == "follow":
-        return Inbound(**common, event="unblocked")
-    if name == "unfollow":
-        return Inbound(**common, event="blocked")
-    if name == "user_send_text":
-        text = message.get("text") or ""
-        if text.startswith(PAYLOAD_PREFIX):  # a tap on one of our oa.query buttons
-            return Inbound(**common, payload=text.removeprefix(PAYLOAD_PREFIX))
-        return Inbound(**common, text=text)
-    if name == "user_send_image":
-        images = [a for a in message.get("attachments") or [] if a.get("type") == "image"]
-        url = (images[0].get("payload") or {}).get("url") if images else None
-        return Inbound(**common, photo=url, text=message.get("text") or None)
-    return Inbound(**common)  # sticker, file, voice…: the core answers that it reads text and photos
 
 
 class ZaloOAChannel(Channel):
     """A Zalo Official Account: signed webhook in, consultation (CS) messages out."""
 
     code = CODE
+    name = N_("Zalo OA")
+    window = CS_WINDOW
+    text_limit = TEXT_LIMIT
     supports_buttons = True
+    numbers_options = True  # past five buttons, the rest are numbered lines (zalo_oa_send)
     limits = Limits(per_second=30, chat_interval=0.2)  # Zalo quotes 4,000 requests/min per OA; half of that
 
     def __init__(self, db: Database, app_id: str, app_secret: str, oa_id: str = "", oa_secret_key: str = "",
                  *, mac_id: str = "app_id", mac_secret: str = "oa_secret_key", mac_timestamp: str = "body",
                  api_url: str = "https://openapi.zalo.me", oauth_url: str = "https://oauth.zaloapp.com",
                  access_token: str = "", refresh_token: str = "", clock: Clock | None = None,
-                 timeout: float = 10.0):
+                 timeout: float = 10.0, replay_window: timedelta | None = REPLAY_WINDOW):
         if mac_id not in ("app_id", "oa_id") or mac_secret not in ("oa_secret_key", "app_secret") \
                 or mac_timestamp not in ("body", "header"):
             raise ValueError("zalo_oa MAC settings: id app_id|oa_id, secret oa_secret_key|app_secret, "
@@ -115,7 +82,11 @@ class ZaloOAChannel(Channel):
         self.clock = clock or Clock()
         self._mac_id = app_id if mac_id == "app_id" else oa_id
         self._mac_secret = oa_secret_key if mac_secret == "oa_secret_key" else app_secret
+        for value, variable in ((self._mac_secret, MAC_VARIABLES[mac_secret]), (self._mac_id, MAC_VARIABLES[mac_id])):
+            if not value.strip():  # an empty key would let anyone compute a valid MAC
+                raise ConfigError(unverifiable(variable, "Zalo OA's webhook events"))
         self._mac_timestamp = mac_timestamp
+        self._replay_window = replay_window  # None: events of any age pass (tests replaying old recorded events)
         self.tokens = ZaloTokens(db, app_id, app_secret, oauth_url, access_token, refresh_token, self.clock)
         self.sender = OASender(api_url, self.tokens, self.clock)
         self._client = LazySession(timeout)
@@ -127,13 +98,17 @@ class ZaloOAChannel(Channel):
         """Zalo posts every OA event to /webhooks/zalo_oa."""
         app.router.add_post(WEBHOOK_PATH, self._on_webhook)
 
-    async def start(self, sink: InboundSink) -> None:
-        """Start the workers, queue every stored event not yet processed, check the token hourly."""
+    async def start(self, sink: InboundSink | None) -> None:
+        """Start the workers, queue every stored event not yet processed; hourly, check the token and prune events."""
         self._sink = sink
+        if sink is None:  # sending only: stored events wait for the serving process; the token stays fresh
+            self._tasks = [asyncio.create_task(self._keep_token_fresh(), name="zalo_oa-token")]
+            return
         self._queues = [asyncio.Queue() for _ in range(WORKERS)]
         self._tasks = [asyncio.create_task(self._work(q), name=f"zalo_oa-events-{n}")
                        for n, q in enumerate(self._queues)]
         self._tasks.append(asyncio.create_task(self._keep_token_fresh(), name="zalo_oa-token"))
+        self._tasks.append(asyncio.create_task(self._prune_regularly(), name="zalo_oa-prune"))
         async with self.db.session() as session:
             pending = (await session.execute(select(ZaloEvent.id, ZaloEvent.body).where(
                 ZaloEvent.processed_at.is_(None)).order_by(ZaloEvent.id))).all()
@@ -175,15 +150,14 @@ class ZaloOAChannel(Channel):
     # -- webhook -------------------------------------------------------------------------------
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
-        """Check the MAC, store the event once, answer 200 at once; processing happens after."""
+        """Check the MAC and the event's age and shape, store it once, answer 200 at once; processing happens after.
+
+        Unsigned or unreadable calls get a 4xx. A signed event that is stale or malformed gets 200 and is dropped
+        with one log line: Zalo re-delivers whatever it got no 200 for, for hours, and no retry would change it."""
         given = request.headers.get(SIGNATURE_HEADER, "").strip().removeprefix("mac=").lower()
         if not given:
             raise web.HTTPUnauthorized()
-        raw = await request.read()
-        try:
-            event = json.loads(raw)
-        except ValueError:
-            raise web.HTTPBadRequest() from None
+        raw, event = await read_json(request)  # 413 past the size limit, 400 for bad or too deeply nested JSON
         if not isinstance(event, dict) or not isinstance(event.get("event_name"), str):
             raise web.HTTPBadRequest()
         timestamp = str(event.get("timestamp", "")) if self._mac_timestamp == "body" \
@@ -191,10 +165,23 @@ class ZaloOAChannel(Channel):
         if not hmac.compare_digest(given.encode(), mac(self._mac_id, raw, timestamp, self._mac_secret).encode()):
             log.warning("zalo_oa webhook with a wrong signature rejected")
             raise web.HTTPUnauthorized()
+        if (problem := self._refusal(event, timestamp)) is not None:
+            log.warning("zalo_oa %r event dropped: %s", event["event_name"][:40], problem)
+            return web.Response(text="ok")
         event_id = await self._store(event, raw)
         if event_id is not None and self._sink is not None:
             self._enqueue(event_id, event)
         return web.Response(text="ok")
+
+    def _refusal(self, event: dict, timestamp: str) -> str | None:
+        """Why a signed event is not taken (outside the replay window, or not shaped as Zalo sends), else None."""
+        if self._replay_window and (why := stale(timestamp, self.clock.now(), self._replay_window)):
+            return why
+        try:
+            to_inbound(event, "")
+        except Malformed as exc:
+            return f"malformed ({exc})"
+        return None
 
     async def _store(self, event: dict, raw: bytes) -> int | None:
         """Insert the event; None when this key was stored before (a re-delivery)."""
@@ -211,7 +198,10 @@ class ZaloOAChannel(Channel):
     # -- processing ----------------------------------------------------------------------------
 
     def _enqueue(self, event_id: int, event: dict) -> None:
-        uid = user_id(event) or ""
+        try:
+            uid = user_id(event) or ""
+        except Malformed:  # stored before events were checked at the door; processing records why it fails
+            uid = ""
         self._queues[int(hashlib.sha1(uid.encode()).hexdigest(), 16) % WORKERS].put_nowait(event_id)
 
     async def _work(self, queue: asyncio.Queue) -> None:
@@ -219,8 +209,10 @@ class ZaloOAChannel(Channel):
             event_id = await queue.get()
             try:
                 await self._process(event_id)
-            except Exception:  # keep the worker alive; the event stays unprocessed for the next start
+            except Exception as exc:  # keep the worker alive; the event stays unprocessed for the next start…
                 log.exception("zalo_oa event %s was not processed", event_id)
+                # …until it has failed deadletters.MAX_FAILURES times: then it is set aside, never retried alone
+                await deadletters.record_failure(self.db, deadletters.ZALO_OA, event_id, exc, self.clock.now())
             finally:
                 queue.task_done()
 
@@ -242,7 +234,8 @@ class ZaloOAChannel(Channel):
             log.warning("zalo_oa event %s (%s) unreadable", event_id, row.body.get("event_name"))
         if inbound is None and error is None:
             log.info("zalo_oa event %s ignored", row.body.get("event_name"))
-        await self._record_contact(row.body)
+        if error is None:
+            await self._record_contact(row.body)
         if inbound is not None:
             await self._sink(inbound)
         async with self.db.session() as session:
@@ -264,6 +257,27 @@ class ZaloOAChannel(Channel):
                 user.following = name == "follow"
             session.add(user)
             await session.commit()
+
+    async def prune_events(self) -> int:
+        """Delete processed events older than the replay window can reach (a replay of them is refused as stale)."""
+        cutoff = self.clock.now() - (self._replay_window or REPLAY_WINDOW) - KEEP_MARGIN
+        async with self.db.session() as session:
+            result = await session.execute(delete(ZaloEvent).where(
+                ZaloEvent.processed_at.is_not(None), ZaloEvent.received_at < cutoff,
+                ZaloEvent.error.is_distinct_from(deadletters.BURIED)))  # dead letters wait for retry or drop
+            await session.commit()
+        if result.rowcount:
+            log.info("zalo_oa: pruned %d processed events older than %s", result.rowcount, cutoff.isoformat())
+        return result.rowcount
+
+    async def _prune_regularly(self) -> None:
+        """Prune at start, then hourly; a failure is logged and tried again next time."""
+        while True:
+            try:
+                await self.prune_events()
+            except Exception as exc:
+                log.warning("zalo_oa: pruning stored events failed: %s", type(exc).__name__)
+            await asyncio.sleep(PRUNE_EVERY_S)
 
     async def _keep_token_fresh(self) -> None:
         """Refresh ahead of expiry even when nothing is being sent."""

@@ -29,10 +29,12 @@ MAX_BUTTONS = 5
 TITLE_LIMIT = 100
 PHOTO_LIMIT = 1024 * 1024  # JPG/PNG upload limit
 ATTACHMENT_LIFE = timedelta(days=6, hours=12)  # Zalo keeps uploads ~7 days; stop reusing a bit before
+# "Access token invalid or expired": production answers it with either sign and as 216 or 401 (zalo-api.md 1.9).
+TOKEN_ERRORS = (-216, 216, -401, 401, -220)
 
 
 class TokenRejected(Exception):
-    """-216 / -220: the access token is invalid or expired."""
+    """One of TOKEN_ERRORS: the access token is invalid or expired (refresh once, then retry)."""
 
 
 class AttachmentExpired(Exception):
@@ -42,7 +44,7 @@ class AttachmentExpired(Exception):
 def _label(code: int, message: str, now: datetime) -> Exception:
     """Map a Zalo error code to a SendError (or to an internal exception the sender handles)."""
     detail = f"{code} {message}".strip()
-    if code in (-216, -220):
+    if code in TOKEN_ERRORS:
         return TokenRejected(detail)
     if code == -100:
         return AttachmentExpired(detail)
@@ -81,11 +83,12 @@ def media_message(caption: str, element: dict) -> dict:
 
 
 def button_message(text: str, buttons: list[Button]) -> dict:
-    """Text with query buttons. DISPUTED shape (zalo-api.md, Uncertain #4): the most-cited one,
-    `template_type: "button"` with `text` and `buttons`; the alternative drops template_type."""
+    """Text with query buttons, the only place that knows this shape: `message.text` plus a template
+    attachment holding just `buttons` (no template_type), as Zalo's own PHP and .NET SDKs and live
+    integrations send it (sources: docs/zalo-api.md, "Text with buttons")."""
     rows = [{"title": b.label[:TITLE_LIMIT], "type": "oa.query.hide", "payload": PAYLOAD_PREFIX + b.payload}
             for b in buttons]
-    return {"attachment": {"type": "template", "payload": {"template_type": "button", "text": text, "buttons": rows}}}
+    return {"text": text, "attachment": {"type": "template", "payload": {"buttons": rows}}}
 
 
 def _with_numbered_extras(message: Outbound) -> tuple[str, list[Button]]:

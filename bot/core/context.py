@@ -10,6 +10,7 @@ from bot.db.models import ChannelAccount, Conversation, Member
 from bot.i18n import Translator
 
 if TYPE_CHECKING:
+    from bot.channels.base import Channel
     from bot.core.dispatcher import Core
 
 
@@ -42,6 +43,11 @@ class Context:
             self.member.locale = locale
         self.data["locale"] = locale
         self.tr = Translator(locale)
+
+    @property
+    def channel(self) -> "Channel | None":
+        """The channel this message came on: handlers ask it what it can show (numbers, contact sharing)."""
+        return self.core.channels.get(self.inbound.channel)
 
     @property
     def now(self) -> datetime:

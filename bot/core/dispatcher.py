@@ -9,25 +9,32 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.channels.base import Channel
 from bot.clock import Clock
 from bot.core.context import Context
-from bot.core.messages import Inbound, Outbound
+from bot.core.messages import MAX_TEXT, Inbound, Outbound
 from bot.core.router import Router
 from bot.db.models import ChannelAccount, Conversation, InboundSeen, Member
 from bot.db.session import Database
-from bot.delivery_followups import release_held
-from bot.outbox import REPLY, Outbox
+from bot.delivery import queue
+from bot.delivery.sender import Outbox
+from bot.delivery.states import REPLY
 from bot.text import fold
 
 log = logging.getLogger(__name__)
 
 MenuBuilder = Callable[[Context, str | None], Awaitable[None]]
+# Platforms re-deliver an update within hours; an id last seen longer ago is a new message whose id
+# sequence restarted (Telegram may restart update ids after a long quiet spell).
+DEDUP_WINDOW = timedelta(hours=48)
+PRUNE_EVERY = timedelta(hours=1)  # how often a process deletes ids older than the window
 
 
 class StaleConversation(Exception):
@@ -50,14 +57,23 @@ class Core:
         self.default_locale = default_locale
         self.menu = menu
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._pruned_at: datetime | None = None
 
     async def handle(self, inbound: Inbound) -> None:
-        """Handle one inbound message exactly once; never raises to the channel."""
+        """Handle one inbound message exactly once; never raises to the channel.
+
+        An oversized message is refused at the door: its text goes no further than a length check, so one
+        member's 10 MB paste cannot hold up everyone else's messages."""
+        refused = inbound.oversized
+        if refused:
+            log.info("refused a %s message of %d characters", inbound.channel,
+                     len(inbound.text or "") + len(inbound.payload or ""))
+            inbound = replace(inbound, text=None, payload=None, photo=None, contact_phone=None)
         key = (inbound.channel, inbound.external_id)
         async with self._locks[key]:
             for _ in range(3):
                 try:
-                    await self._handle_once(inbound)
+                    await self._handle_once(inbound, refused)
                     break
                 except StaleConversation:
                     continue
@@ -75,6 +91,20 @@ class Core:
         self.outbox.wake(inbound.channel)
         if not self._locks[key].locked():
             self._locks.pop(key, None)
+        await self._prune_seen()
+
+    async def _prune_seen(self) -> None:
+        """Once an hour, delete message ids older than the de-duplication window; never raises."""
+        now = self.clock.now()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        try:
+            async with self.db.session() as session:
+                await session.execute(delete(InboundSeen).where(InboundSeen.seen_at <= now - DEDUP_WINDOW))
+                await session.commit()
+        except Exception:
+            log.exception("could not prune old inbound message ids")
 
     async def _was_handled(self, inbound: Inbound) -> bool:
         if not inbound.message_id:
@@ -82,11 +112,15 @@ class Core:
         async with self.db.session() as session:
             return await self._seen(session, inbound)
 
-    async def _handle_once(self, inbound: Inbound) -> None:
+    async def _handle_once(self, inbound: Inbound, refused: bool = False) -> None:
         async with self.db.session() as session:
             if not await self._first_time(session, inbound):
                 return
             ctx = await self._context(session, inbound)
+            if refused:
+                self._refuse(ctx)
+                await session.commit()
+                return
             if await self._event(ctx):
                 await session.commit()
                 return
@@ -96,23 +130,37 @@ class Core:
             await session.commit()
 
     async def _first_time(self, session, inbound: Inbound) -> bool:
-        """Record the platform message id; False when this update was handled before.
+        """Record the platform message id; False when this update was handled within DEDUP_WINDOW.
 
-        A race with another process on the same id ends in an IntegrityError at
-        commit, which rolls the whole second handling back (see `handle`).
+        An id seen longer ago is taken over with a conditional update, so of two processes only one
+        handles it; if a prune deleted it meanwhile, it is recorded afresh. A race on a new id ends in
+        an IntegrityError at commit, which rolls the whole second handling back (see `handle`).
         """
         if not inbound.message_id:
             return True
-        if await self._seen(session, inbound):
+        now = self.clock.now()
+        same = (InboundSeen.channel == inbound.channel, InboundSeen.message_id == inbound.message_id)
+        seen_at = (await session.execute(select(InboundSeen.seen_at).where(*same))).scalar_one_or_none()
+        if seen_at is not None and seen_at > now - DEDUP_WINDOW:
             log.info("dropping re-delivered %s update %s", inbound.channel, inbound.message_id)
             return False
-        session.add(InboundSeen(channel=inbound.channel, message_id=inbound.message_id, seen_at=self.clock.now()))
+        if seen_at is not None:
+            renewed = await session.execute(
+                update(InboundSeen).where(*same, InboundSeen.seen_at <= now - DEDUP_WINDOW).values(seen_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if renewed.rowcount == 1:
+                return True
+            if await self._seen(session, inbound):  # another process took it over just now
+                return False
+        session.add(InboundSeen(channel=inbound.channel, message_id=inbound.message_id, seen_at=now))
         return True
 
-    @staticmethod
-    async def _seen(session, inbound: Inbound) -> bool:
+    async def _seen(self, session, inbound: Inbound) -> bool:
+        """Was this message id handled within DEDUP_WINDOW?"""
         query = select(InboundSeen.id).where(
-            InboundSeen.channel == inbound.channel, InboundSeen.message_id == inbound.message_id
+            InboundSeen.channel == inbound.channel, InboundSeen.message_id == inbound.message_id,
+            InboundSeen.seen_at > self.clock.now() - DEDUP_WINDOW,
         )
         return (await session.execute(query)).first() is not None
 
@@ -150,6 +198,14 @@ class Core:
             return None
         return (ctx.data.get("_options") or {}).get(ctx.text)
 
+    @staticmethod
+    def _refuse(ctx: Context) -> None:
+        """Tell the member their message was too long; the conversation (state, options shown) stays as it was."""
+        text = ctx.t("Your message is too long for me to read. Please send at most {n} characters at a time.",
+                     n=ctx.tr.number(MAX_TEXT))
+        queue.enqueue(ctx.session, ctx.inbound.channel, ctx.inbound.external_id, Outbound(text),
+                      member_id=ctx.member.id if ctx.member else None, priority=REPLY, now=ctx.now)
+
     async def _event(self, ctx: Context) -> bool:
         """Platform events (blocked / unblocked) change reachability and need no answer."""
         event = ctx.inbound.event
@@ -172,7 +228,7 @@ class Core:
             if message.buttons:
                 options = message.numbered()[1]
             member_id = ctx.member.id if ctx.member else None
-            Outbox.enqueue(ctx.session, ctx.inbound.channel, ctx.inbound.external_id, message,
+            queue.enqueue(ctx.session, ctx.inbound.channel, ctx.inbound.external_id, message,
                            member_id=member_id, priority=REPLY, now=now)
         ctx.data["_options"], ctx.data["_labels"] = options, labels
         for member_id, message in ctx.notices:
@@ -190,7 +246,7 @@ class Core:
 
     async def _release_held(self, ctx: Context) -> None:
         """The member wrote: messages held for them here (outside a platform's window) go out now."""
-        held = await release_held(ctx.session, ctx.inbound.channel, ctx.inbound.external_id)
+        held = await queue.release_held(ctx.session, ctx.inbound.channel, ctx.inbound.external_id)
         if held:
             ctx.replies.insert(0, Outbound(ctx.tn("You have {n} new announcement:", "You have {n} new announcements:",
                                                   held)))
@@ -201,7 +257,7 @@ class Core:
             ChannelAccount.member_id == member_id, ~ChannelAccount.unreachable
         ))).scalars().all()
         for account in accounts:
-            Outbox.enqueue(session, account.channel, account.external_id, message, member_id=member_id,
+            queue.enqueue(session, account.channel, account.external_id, message, member_id=member_id,
                            priority=priority, now=self.clock.now())
             self.outbox.wake(account.channel)
         return len(accounts)

@@ -3,6 +3,9 @@
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+MAX_TEXT = 4000  # the longest text or caption a member may send; a longer message is refused at the door
+MAX_PAYLOAD = 256  # our button payload ids are short: a longer one was not made by us
+
 
 @dataclass(frozen=True)
 class Button:
@@ -25,7 +28,13 @@ class Inbound:
     message_id: str | None = None
     display_name: str | None = None
     event: str | None = None  # "blocked" (member blocked the bot / unfollowed), "unblocked"
+    source: str | None = None  # the client's address where the channel knows it (web chat): for guessing limits
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def oversized(self) -> bool:
+        """Too long to handle: every step after the door (folding, searching, storing) grows with the text."""
+        return len(self.text or "") > MAX_TEXT or len(self.payload or "") > MAX_PAYLOAD
 
 
 @dataclass

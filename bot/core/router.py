@@ -13,7 +13,17 @@ if TYPE_CHECKING:
     from bot.core.context import Context
 
 Handler = Callable[["Context"], Awaitable[None]]
+MAX_ROW_ID = 2**63 - 1  # the largest id a database integer column holds
 CANCEL_WORDS = {"huy", "huy bo", "cancel", "thoat", "/cancel", "/huy"}
+
+
+def row_id(text: str) -> int | None:
+    """A row id carried in a payload (`report:fix:<id>`), or None unless plain ASCII digits a database can hold.
+
+    Payloads can be forged: "²" passes `str.isdigit` but not `int`, and 40 digits overflow the query."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_ROW_ID:
+        return None
+    return int(text)
 
 
 class Router:

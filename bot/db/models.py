@@ -4,16 +4,16 @@ The database is the source of truth: conversation state and every outgoing
 message are rows, so a restart or a crash loses nothing.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.db.types import UtcDateTime
+from bot.delivery.states import State
 
 UNIT_KINDS = ("province", "district", "commune", "village")
-ROLES = ("member", "leader", "officer", "admin")
 
 
 def _ts(**kw) -> Any:
@@ -34,6 +34,8 @@ class OrgUnit(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="org_unit.id", index=True)
     path: str = Field(max_length=400, description="'/<id>/<id>/…/' from the root to this unit")
     depth: int = 0
+    valid_from: date | None = Field(default=None, description="when the unit came into being (None: always was)")
+    retired_on: date | None = Field(default=None, description="when a reorganisation retired it (kept, never deleted)")
 
 
 class Team(SQLModel, table=True):
@@ -121,7 +123,7 @@ class Delivery(SQLModel, table=True):
     external_id: str = Field(max_length=64)
     member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     priority: int = Field(default=0, description="0 = reply, higher = bulk, sent later")
-    status: str = Field(default="queued", max_length=16)
+    status: str = Field(default=State.QUEUED, max_length=16)
     payload: dict = Field(sa_column=Column(JSON, nullable=False))
     attempts: int = 0
     not_before: datetime | None = _ts(nullable=True)
@@ -133,14 +135,16 @@ class Delivery(SQLModel, table=True):
 
 
 class InviteAttempt(SQLModel, table=True):
-    """A wrong invite code typed by a chat account, counted to stop guessing."""
+    """A wrong invite code typed by a chat account, counted per chat and per source address to stop guessing."""
 
     __tablename__ = "invite_attempt"
-    __table_args__ = (Index("ix_invite_attempt_who", "channel", "external_id", "at"),)
+    __table_args__ = (Index("ix_invite_attempt_who", "channel", "external_id", "at"),
+                      Index("ix_invite_attempt_source", "source", "at"))
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
     external_id: str = Field(max_length=64)
+    source: str | None = Field(default=None, max_length=64)  # the client's address (web chat), else None
     at: datetime = _ts(nullable=False)
 
 
@@ -154,3 +158,6 @@ class LinkCode(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id")
     expires_at: datetime = _ts(nullable=False)
     used: bool = False
+    # the chat that typed the code, waiting for the member to confirm it from an account they already have
+    candidate_channel: str | None = Field(default=None, max_length=16)
+    candidate_id: str | None = Field(default=None, max_length=64)

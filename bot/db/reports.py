@@ -1,4 +1,4 @@
-"""Activity reports, their photos, and the stored photo files.
+"""Activity reports, their review history, their photos, and the stored photo files.
 
 A report copies its team's unit path (`unit_path`) when filed, so a roll-up
 over any subtree is one indexed prefix match and a GROUP BY, with no join.
@@ -20,6 +20,9 @@ class Report(SQLModel, table=True):
         Index("ix_report_rollup", "activity_date", "unit_path", "status", "type_id", "team_id", "people",
               postgresql_ops={"unit_path": "text_pattern_ops"}),
         Index("ix_report_team_date", "team_id", "activity_date"),
+        # Reports waiting for review in a subtree: counted from the index alone (the console's home page).
+        Index("ix_report_review", "status", "unit_path", "created_at",
+              postgresql_ops={"unit_path": "text_pattern_ops"}),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -40,10 +43,26 @@ class Report(SQLModel, table=True):
     created_at: datetime = _ts(nullable=False)
     reviewed_at: datetime | None = _ts(nullable=True)
     reviewed_by_member_id: int | None = Field(default=None, foreign_key="member.id")
+    plan: str | None = Field(default=None, max_length=48, description="'<campaign id>:<year>' it counts towards")
+    featured: bool = Field(default=False, description="a good practice an officer marked exemplary (điển hình)")
 
     @property
     def number(self) -> str:
         return f"BC-{self.id:06d}"
+
+
+class ReportEvent(SQLModel, table=True):
+    """One step of a report's review history, kept when the report changes: returned (by whom, why),
+    sent again after a return, approved. Reviewers read it to see a report is a resubmission."""
+
+    __tablename__ = "report_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    kind: str = Field(max_length=16)  # returned / resubmitted / approved
+    member_id: int | None = Field(default=None, foreign_key="member.id", description="who did it")
+    reason: str | None = Field(default=None, max_length=300, description="why it was returned")
+    at: datetime = _ts(nullable=False)
 
 
 class Photo(SQLModel, table=True):

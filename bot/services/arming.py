@@ -3,8 +3,8 @@
 A yearly campaign (National DX Day) becomes one one-shot schedule per event,
 report reminder and escalation step, keyed campaign:year:step so arming twice
 adds nothing. A recurring campaign (weekly bulletin, monthly digest) becomes
-one recurring schedule keyed by the campaign id; a monthly reporting period
-one monthly schedule per reminder and escalation step, keyed
+one recurring schedule keyed by the campaign id; a monthly, quarterly or yearly
+reporting period one schedule per reminder and escalation step, keyed
 campaign:monthly:step, each computing its period when it fires.
 """
 
@@ -14,10 +14,11 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels import registry
 from bot.clock import LOCAL_TZ
 from bot.db.schedules import Schedule, ScheduleRun
 from bot.services import broadcast as bc
-from bot.services import reminders, schedules
+from bot.services import calendar_overrides, reminders, schedules
 from bot.services.campaign_model import Campaign
 from bot.services.campaigns import campaign_dates, render
 from bot.services.recurring import RecurringCampaign
@@ -39,8 +40,12 @@ class Step:
         return self.rule.at
 
 
-def steps(campaign: Campaign | RecurringCampaign, year: int | None, theme: dict | None = None) -> list[Step]:
-    """Every schedule the campaign needs for `year` (recurring campaigns need no year)."""
+def steps(campaign: Campaign | RecurringCampaign, year: int | None, theme: dict | None = None,
+          stand_in: str | None = None) -> list[Step]:
+    """Every schedule the campaign needs for `year` (recurring campaigns need no year).
+
+    A yearly campaign that quotes the theme raises `ThemeMissing` without one, unless `stand_in` marks it in a draft.
+    """
     if isinstance(campaign, RecurringCampaign) and campaign.reminders is not None:
         return _monthly(campaign)
     if isinstance(campaign, RecurringCampaign):
@@ -51,7 +56,7 @@ def steps(campaign: Campaign | RecurringCampaign, year: int | None, theme: dict 
     if year is None:
         raise ValueError(f"{campaign.id} is a yearly campaign: give --year")
     out = []
-    for event in render(campaign, year, theme):
+    for event in render(campaign, year, theme, stand_in):
         key, once = f"{campaign.id}:{year}:{event.event_id}", Rule("once", at=event.when)
         if event.kind == "reminder":
             spec = _reminder(campaign, year, "members", event.text)
@@ -70,8 +75,9 @@ def steps(campaign: Campaign | RecurringCampaign, year: int | None, theme: dict 
 
 
 def _monthly(campaign: RecurringCampaign) -> list[Step]:
-    """A reporting period's steps: each on its day of every month, the period found when it fires."""
-    rem, deadline_day = campaign.reminders, campaign.rule.day
+    """A reporting period's steps: each on its day of every month (quarter, year), the period found when it fires."""
+    rem, rule = campaign.reminders, campaign.rule
+    deadline_day = rule.month_day[1] if rule.every == "yearly" else rule.day
     plan = [(-days, "members", f"report-reminder-d{days}") for days in rem.before_deadline_days]
     plan += [(days, who, f"escalate-d{days}-{who.replace('_', '-')}")
              for days, who in zip(rem.escalate_after_days, rem.escalate_to, strict=True)]
@@ -79,9 +85,11 @@ def _monthly(campaign: RecurringCampaign) -> list[Step]:
     for offset, who, step_id in sorted(plan):
         spec = {"campaign": campaign.id, "target": who, "levels": list(rem.audience.levels),
                 "roles": list(rem.audience.roles), "text": dict(rem.text) if who == "members" else None,
-                "guide": rem.guide, "deadline_day": deadline_day}
-        rule = Rule("monthly", time=rem.time, day=deadline_day + offset)
-        out.append(Step(f"{campaign.id}:monthly:{step_id}", f"{campaign.id} {step_id}", rule, "reminder", spec))
+                "guide": rem.guide, "deadline_day": deadline_day, "every": rule.every}
+        day = deadline_day + offset
+        step_rule = (Rule("yearly", time=rem.time, month_day=(rule.month_day[0], day)) if rule.every == "yearly"
+                     else Rule(rule.every, time=rem.time, day=day))
+        out.append(Step(f"{campaign.id}:monthly:{step_id}", f"{campaign.id} {step_id}", step_rule, "reminder", spec))
     return out
 
 
@@ -99,10 +107,12 @@ def _reminder(campaign: Campaign, year: int, target: str, text: dict | None) -> 
 
 async def arm(session: AsyncSession, campaign, year: int | None, theme: dict | None,
               now: datetime) -> list[tuple[Step, str]]:
-    """Add the campaign's schedules that are not there yet: [(step, 'armed' | 'already armed' | 'past')]."""
-    plan = steps(campaign, year, theme)
-    existing = set((await session.execute(select(Schedule.key).where(
-        Schedule.key.in_([s.key for s in plan])))).scalars())
+    """Add the campaign's schedules that are not there yet: [(step, 'armed' | 'already armed' | 'past')].
+
+    The year's calendar stored in the database (console) replaces the file's dates and gives the theme if none is.
+    """
+    plan = await planned(session, campaign, year, theme)
+    existing = await armed_keys(session, [s.key for s in plan])
     outcome = []
     for step in plan:
         if step.key in existing:
@@ -114,6 +124,18 @@ async def arm(session: AsyncSession, campaign, year: int | None, theme: dict | N
                                 action=step.action, key=step.key)
             outcome.append((step, "armed"))
     return outcome
+
+
+async def armed_keys(session: AsyncSession, keys: list[str]) -> set[str]:
+    """Which of these step keys have a schedule already."""
+    return set((await session.execute(select(Schedule.key).where(Schedule.key.in_(keys)))).scalars())
+
+
+async def planned(session: AsyncSession, campaign, year: int | None, theme: dict | None,
+                  stand_in: str | None = None) -> list[Step]:
+    """`steps` with the year's calendar from the database (its dates, and its theme when none is given)."""
+    campaign, theme = await calendar_overrides.resolve(session, campaign, year, theme)
+    return steps(campaign, year, theme, stand_in)
 
 
 async def disarm(session: AsyncSession, campaign_id: str, year: int | None) -> int:
@@ -136,4 +158,4 @@ async def audience_size(session: AsyncSession, step: Step, now: datetime) -> int
         spec = schedules.reminder_spec(step.template, step.rule.next_after(now) or now)
         return await reminders.fire(session, spec, now, dry_run=True)
     audience = await bc.resolve(session, bc.Audience(**step.template["audience"]), None)
-    return sum((await bc.preview(session, audience, bc.rates_for())).deliveries.values())
+    return sum((await bc.preview(session, audience, registry.rates())).deliveries.values())

@@ -9,26 +9,26 @@ cancel only move delivery statuses; the outbox claims nothing but `queued`.
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import JSON, and_, case, func, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from PIL import Image
+from sqlalchemy import JSON, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.base import Channel
+from bot.channels import registry
 from bot.core.messages import Button, Outbound
 from bot.db.broadcasts import Broadcast, BroadcastAck
-from bot.db.models import ROLES, UNIT_KINDS, ChannelAccount, Delivery, Member, OrgUnit, Team
+from bot.db.models import UNIT_KINDS, ChannelAccount, Delivery, Member, OrgUnit, Team
 from bot.db.types import UtcDateTime
+from bot.db.zalo import ZaloOAUser
+from bot.delivery import queue
+from bot.delivery.states import BULK, UNSENT, State
 from bot.i18n import LOCALES, N_, Translator
-from bot.outbox import BULK
+from bot.services import access
+from bot.services.access import Action, Actor, Role
 from bot.services.org import in_subtree
 
-# Messages per second when the channel is not running in this process (e.g. the CLI previews).
-DEFAULT_RATES = {"telegram": 30.0, "web": 1000.0, "zalo_oa": 20.0, "zalo_bot": 10.0}
-FALLBACK_RATE = 10.0
-PAID_TELEGRAM_RATE = 1000.0
-SENDERS = ("officer", "admin")
-UNSENT = ("queued", "sending", "paused")
+PHOTO_LIMIT = 10 * 2**20  # Telegram's sendPhoto limit
 OPEN_GUIDE, RECEIVED, NEED_HELP = N_("📖 Open the guide"), N_("✅ Received"), N_("❓ I need help")
 
 
@@ -49,10 +49,11 @@ class Audience:
     roles: list[str] = field(default_factory=list)
     langs: list[str] = field(default_factory=list)
     scope: str | None = None  # the sender's subtree (unit code); None = the whole tree
+    channels: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"units": self.units, "levels": self.levels, "roles": self.roles, "langs": self.langs,
-                "scope": self.scope}
+                "scope": self.scope, "channels": self.channels}
 
 
 @dataclass
@@ -69,28 +70,49 @@ class Preview:
         return max(self.seconds.values(), default=0.0)
 
 
-async def scope_of(session: AsyncSession, sender: Member | None) -> OrgUnit | None:
-    """The subtree a sender may address: an officer's own unit, everything for an admin (or the CLI)."""
-    if sender is None or sender.role == "admin":
+async def sender_actor(session: AsyncSession, sender: Member | None) -> Actor | None:
+    """The sender as the access rule sees them (None: the CLI or a schedule, the whole tree); refuses non-senders."""
+    if sender is None:
         return None
-    if sender.role != "officer":
+    actor = await access.actor_for_member(session, sender)
+    if not access.can(actor, Action.BROADCAST):
         raise NotAllowed("only officers and admins send broadcasts")
-    team = await session.get(Team, sender.team_id)
-    return await session.get(OrgUnit, team.unit_id)
+    return actor
 
 
-async def resolve(session: AsyncSession, audience: Audience, scope: OrgUnit | None) -> Audience:
-    """Check an audience against the sender's scope; returns it with the scope recorded."""
-    for values, allowed, what in ((audience.levels, UNIT_KINDS, "level"), (audience.roles, ROLES, "role"),
-                                  (audience.langs, LOCALES, "language")):
+async def scope_of(session: AsyncSession, actor: Actor | None) -> OrgUnit | None:
+    """The unit whose subtree a sender may address; None for the whole tree (admins, the CLI)."""
+    if actor is None or actor.whole_tree:
+        return None
+    return (await session.execute(select(OrgUnit).where(OrgUnit.path == actor.scope_path))).scalar_one()
+
+
+async def levels_in(session: AsyncSession, actor: Actor | None) -> list[str]:
+    """The unit kinds present in the sender's subtree, top level first: the levels worth offering."""
+    scope = await scope_of(session, actor)
+    query = (select(OrgUnit.kind).where(OrgUnit.retired_on.is_(None))  # a reorganisation's retired kinds are gone
+             .group_by(OrgUnit.kind).order_by(func.min(OrgUnit.depth), OrgUnit.kind))
+    if scope is not None:
+        query = query.where(in_subtree(scope))
+    return list((await session.execute(query)).scalars())
+
+
+async def resolve(session: AsyncSession, audience: Audience, actor: Actor | None) -> Audience:
+    """Check an audience against the sender's scope (None: the whole tree); returns it with the scope recorded."""
+    kinds = (*UNIT_KINDS, *await levels_in(session, None))  # kinds are the roster's (ward, special_zone …)
+    for values, allowed, what in ((audience.levels, kinds, "level"), (audience.roles, tuple(Role), "role"),
+                                  (audience.langs, LOCALES, "language"),
+                                  (audience.channels, tuple(registry.channels()), "channel")):
         unknown = sorted(set(values) - set(allowed))
         if unknown:
             raise BadAudience(f"unknown {what}: {', '.join(unknown)}")
     units = await _units(session, audience.units)
-    if scope is not None and any(not u.path.startswith(scope.path) for u in units):
+    if actor is not None and not all(access.may(actor, Action.BROADCAST, path)
+                                     for path in [u.path for u in units] or [actor.scope_path]):
         raise NotAllowed("the audience reaches outside your part of the tree")
+    scope = await scope_of(session, actor)
     return Audience(list(audience.units), list(audience.levels), list(audience.roles), list(audience.langs),
-                    scope.code if scope is not None else None)
+                    scope.code if scope is not None else None, list(audience.channels))
 
 
 async def _units(session: AsyncSession, codes: list[str]) -> list[OrgUnit]:
@@ -110,7 +132,7 @@ async def _where(session: AsyncSession, audience: Audience) -> list:
     if audience.units:
         where.append(or_(*(in_subtree(u) for u in await _units(session, audience.units))))
     for column, values in ((OrgUnit.kind, audience.levels), (Member.role, audience.roles),
-                           (Member.locale, audience.langs)):
+                           (Member.locale, audience.langs), (ChannelAccount.channel, audience.channels)):
         if values:
             where.append(column.in_(values))
     return where
@@ -123,13 +145,23 @@ def _joined(query):
             .join(OrgUnit, Team.unit_id == OrgUnit.id))
 
 
-def rates_for(channels: dict[str, Channel] | None = None, paid_telegram: bool = False) -> dict[str, float]:
-    """Send rates per channel code: running channels' limits, else the defaults."""
-    rates = dict(DEFAULT_RATES)
-    if paid_telegram:
-        rates["telegram"] = PAID_TELEGRAM_RATE
-    rates.update({code: channel.limits.per_second for code, channel in (channels or {}).items()})
-    return rates
+def photo_kind(path: Path) -> str | None:
+    """'JPEG' or 'PNG' when the file is an image every messenger takes (the CLI and the console check alike)."""
+    try:
+        with Image.open(path) as image:
+            kind = image.format
+            image.verify()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None
+    return kind if kind in ("JPEG", "PNG") else None
+
+
+def duration(tr: Translator, seconds: float) -> str:
+    """How long sending takes, in words: the one estimate the chat, the CLI and the console all show."""
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes:
+        return tr.t("{minutes} min {seconds} s", minutes=tr.number(minutes), seconds=tr.number(rest))
+    return tr.t("{seconds} s", seconds=tr.number(rest)) if rest else tr.t("under 1 s")
 
 
 async def preview(session: AsyncSession, audience: Audience, rates: dict[str, float]) -> Preview:
@@ -139,17 +171,34 @@ async def preview(session: AsyncSession, audience: Audience, rates: dict[str, fl
     rows = await session.execute(_joined(select(ChannelAccount.channel, func.count(func.distinct(Member.id))))
                                  .where(*where).group_by(ChannelAccount.channel))
     deliveries = dict(sorted(rows.all()))
-    seconds = {code: n / rates.get(code, FALLBACK_RATE) for code, n in deliveries.items()}
+    seconds = {code: n / rates.get(code, registry.FALLBACK_RATE) for code, n in deliveries.items()}
     return Preview(members or 0, deliveries, seconds)
+
+
+async def outside_window(session: AsyncSession, audience: Audience, now: datetime) -> dict[str, int]:
+    """Deliveries per windowed channel (Zalo OA: 7 days) to members who have not written within the window:
+    the platform will not take them now, so they are held for the member or rerouted to another channel."""
+    windows = registry.windows()
+    if not windows:
+        return {}
+    closed = or_(*(and_(ChannelAccount.channel == code, or_(ZaloOAUser.last_interaction_at.is_(None),
+                                                            ZaloOAUser.last_interaction_at < now - window))
+                   for code, window in windows.items()))
+    rows = await session.execute(_joined(select(ChannelAccount.channel, func.count(func.distinct(Member.id))))
+                                 .outerjoin(ZaloOAUser, ZaloOAUser.user_id == ChannelAccount.external_id)
+                                 .where(*await _where(session, audience), closed).group_by(ChannelAccount.channel))
+    return dict(rows.all())
 
 
 async def create(session: AsyncSession, *, sender: Member | None, audience: Audience, text_vi: str,
                  text_en: str | None = None, photo: str | None = None, ack: bool = False,
-                 guide_id: str | None = None, now: datetime) -> Broadcast:
-    """Store a draft broadcast after checking the audience against the sender's subtree."""
+                 guide_id: str | None = None, now: datetime, actor: Actor | None = None) -> Broadcast:
+    """Store a draft broadcast after checking the audience against the sender's (or the console actor's) subtree."""
     if not text_vi.strip():
         raise ValueError("a broadcast needs a Vietnamese text")
-    resolved = await resolve(session, audience, await scope_of(session, sender))
+    if actor is not None and not access.can(actor, Action.BROADCAST):
+        raise NotAllowed("only officers and admins send broadcasts")
+    resolved = await resolve(session, audience, actor if actor is not None else await sender_actor(session, sender))
     broadcast = Broadcast(text_vi=text_vi, text_en=text_en or None, photo=photo, ack=ack, guide_id=guide_id,
                           audience=resolved.to_dict(), created_by=sender.id if sender else None, created_at=now)
     session.add(broadcast)
@@ -174,10 +223,6 @@ def message_for(broadcast: Broadcast, locale: str) -> Outbound:
     return Outbound(text, rows, broadcast.photo)
 
 
-def _insert(session: AsyncSession):
-    return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert
-
-
 async def expand(session: AsyncSession, broadcast: Broadcast, now: datetime) -> int:
     """Queue one delivery per member and channel in one INSERT … SELECT; a second call adds nothing."""
     if broadcast.status == "cancelled":
@@ -186,18 +231,16 @@ async def expand(session: AsyncSession, broadcast: Broadcast, now: datetime) -> 
         broadcast.status, broadcast.started_at = "sending", now
     payload = case((Member.locale == "en", literal(message_for(broadcast, "en").to_dict(), JSON)),
                    else_=literal(message_for(broadcast, "vi").to_dict(), JSON))
-    status = "paused" if broadcast.status == "paused" else "queued"
+    status = State.PAUSED if broadcast.status == "paused" else State.QUEUED
     rows = _joined(select(
         literal(broadcast.id), ChannelAccount.channel, ChannelAccount.external_id, Member.id, literal(BULK),
-        literal(status), payload, literal(0), literal(now, UtcDateTime()),
+        literal(str(status)), payload, literal(0), literal(now, UtcDateTime()),
     )).where(*await _where(session, audience_of(broadcast)))
     columns = ["broadcast_id", "channel", "external_id", "member_id", "priority", "status", "payload",
                "attempts", "created_at"]
-    statement = (_insert(session)(Delivery.__table__).from_select(columns, rows)
-                 .on_conflict_do_nothing(index_elements=["broadcast_id", "member_id", "channel"]))
-    result = await session.execute(statement)
+    count = await queue.insert_selected(session, columns, rows)
     await session.flush()
-    return max(result.rowcount or 0, 0)
+    return count
 
 
 async def get(session: AsyncSession, broadcast_id: int) -> Broadcast:
@@ -207,29 +250,27 @@ async def get(session: AsyncSession, broadcast_id: int) -> Broadcast:
     return broadcast
 
 
-async def _move(session: AsyncSession, broadcast_id: int, state: str, before: tuple[str, ...],
-                after: str) -> int:
+async def _move(session: AsyncSession, broadcast_id: int, state: str, before: tuple[State, ...],
+                after: State) -> int:
     broadcast = await get(session, broadcast_id)
     if broadcast.status == "cancelled":
         return 0
     broadcast.status = state
-    result = await session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id,
-                                                          Delivery.status.in_(before)).values(status=after))
-    return result.rowcount or 0
+    return await queue.move_broadcast(session, broadcast_id, before, after)
 
 
 async def pause(session: AsyncSession, broadcast_id: int) -> int:
     """Hold the unsent rows (rows already handed to the platform still finish); returns how many."""
-    return await _move(session, broadcast_id, "paused", ("queued", "sending"), "paused")
+    return await _move(session, broadcast_id, "paused", (State.QUEUED, State.SENDING), State.PAUSED)
 
 
 async def resume(session: AsyncSession, broadcast_id: int) -> int:
-    return await _move(session, broadcast_id, "sending", ("paused",), "queued")
+    return await _move(session, broadcast_id, "sending", (State.PAUSED,), State.QUEUED)
 
 
 async def cancel(session: AsyncSession, broadcast_id: int) -> int:
     """Drop the unsent rows for good; what was sent stays sent."""
-    return await _move(session, broadcast_id, "cancelled", UNSENT, "cancelled")
+    return await _move(session, broadcast_id, "cancelled", UNSENT, State.CANCELLED)
 
 
 @dataclass
@@ -246,11 +287,11 @@ class Status:
 
     @property
     def pending(self) -> int:
-        return self.total("queued") + self.total("sending")
+        return self.total(State.QUEUED) + self.total(State.SENDING)
 
     @property
     def finished(self) -> bool:
-        return self.pending == 0 and self.total("paused") == 0
+        return self.pending == 0 and self.total(State.PAUSED) == 0
 
 
 async def status(session: AsyncSession, broadcast_id: int) -> Status:
@@ -268,7 +309,7 @@ async def status(session: AsyncSession, broadcast_id: int) -> Status:
         select(OrgUnit.code, OrgUnit.name, Member.full_name, Delivery.channel)
         .join(Member, Delivery.member_id == Member.id).join(Team, Member.team_id == Team.id)
         .join(OrgUnit, Team.unit_id == OrgUnit.id)
-        .where(Delivery.broadcast_id == broadcast_id, Delivery.status == "unreachable")
+        .where(Delivery.broadcast_id == broadcast_id, Delivery.status == State.UNREACHABLE)
         .order_by(OrgUnit.path, Member.full_name))
     return Status(broadcast, by_channel, {"ok": acks.get("ok", 0), "help": acks.get("help", 0)},
                   [tuple(row) for row in gone])
@@ -289,10 +330,3 @@ async def record_ack(session: AsyncSession, broadcast_id: int, member_id: int, a
         return False
     existing.answer, existing.at = answer, now
     return True
-
-
-async def leaders_of(session: AsyncSession, member: Member) -> list[Member]:
-    """The leaders of a member's team (not the member themself)."""
-    query = select(Member).where(Member.team_id == member.team_id, Member.role == "leader",
-                                 Member.id != member.id).order_by(Member.id)
-    return list((await session.execute(query)).scalars())

@@ -2,7 +2,7 @@
 
 `_Checker` reads one value at a time (a day, a time, texts per language, an
 audience) and notes what is wrong; `_parse_period`, `_parse_deadline`,
-`_parse_defaults`, `_parse_events` and `_parse_reminders` read a whole section
+`_parse_week`, `_parse_events` and `_parse_reminders` read a whole section
 with it. `campaigns.parse_campaign` puts the sections together.
 """
 
@@ -14,13 +14,13 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
+from bot.services.access import Role
 from bot.services.campaign_model import (
     ALL_CHANNELS,
     ESCALATION_TARGETS,
     LEVELS,
     PLACEHOLDERS,
     RELATIVE_TO,
-    ROLES,
     Audience,
     CampaignEvent,
     MonthDay,
@@ -125,7 +125,7 @@ class _Checker:
             self.add(f"{where} must be {{levels: [...], roles: [...]}}")
             return None
         out = []
-        for key, known in (("levels", LEVELS), ("roles", ROLES)):
+        for key, known in (("levels", LEVELS), ("roles", tuple(Role))):
             items = value.get(key)
             if not isinstance(items, list) or not items:
                 self.add(f"{where}.{key} must be a non-empty list")
@@ -145,32 +145,31 @@ class _Checker:
         return None
 
 
-def _parse_period(value: Any, ck: _Checker) -> tuple[MonthDay, MonthDay] | None:
-    """The communication period around the anchor day: its first and last day."""
+def _parse_span(value: Any, ck: _Checker, where: str) -> tuple[MonthDay, MonthDay] | None:
+    """A span of days (the communication period, the DX week): its first and last day."""
     if not isinstance(value, dict) or set(value) != {"start", "end"}:
-        ck.add("period must be {start: {month, day}, end: {month, day}}")
+        ck.add(f"{where} must be {{start: {{month, day}}, end: {{month, day}}}}")
         return None
-    start, end = ck.month_day(value["start"], "period.start"), ck.month_day(value["end"], "period.end")
+    start, end = ck.month_day(value["start"], f"{where}.start"), ck.month_day(value["end"], f"{where}.end")
     return (start, end) if start is not None and end is not None else None
 
 
+def _parse_period(value: Any, ck: _Checker) -> tuple[MonthDay, MonthDay] | None:
+    """The communication period around the anchor day: its first and last day."""
+    return _parse_span(value, ck, "period")
+
+
+def _parse_week(value: Any, ck: _Checker) -> tuple[MonthDay, MonthDay] | None:
+    """The province's DX week (its dates change from year to year; the file holds the usual ones)."""
+    return _parse_span(value, ck, "dx_week")
+
+
 def _parse_deadline(value: Any, ck: _Checker) -> int | None:
-    """The report deadline, as days after the anchor day."""
+    """The teams' report deadline, as days after the anchor day."""
     if not isinstance(value, dict) or set(value) != {"offset_days"}:
         ck.add("report_deadline must be {offset_days: N}")
         return None
     return ck.integer(value["offset_days"], "report_deadline.offset_days")
-
-
-def _parse_defaults(value: Any, ck: _Checker) -> dict[str, str] | None:
-    """The default theme per language, used in a year that has no theme of its own."""
-    if not isinstance(value, dict) or "theme" not in value:
-        ck.add("defaults must have a 'theme' with a text per language")
-        return None
-    theme = ck.texts(value["theme"], "defaults.theme", placeholders=False)
-    for key in sorted(set(value) - {"theme"}, key=str):
-        ck.add(f"defaults: unknown key {key!r}")
-    return theme
 
 
 def _parse_events(raw: dict[Any, Any], ck: _Checker, guide_ids: set[str] | None) -> list[CampaignEvent]:

@@ -15,12 +15,20 @@ from pathlib import Path
 from bot.services.guides import Problem
 
 LEVELS = ("village", "commune", "district", "province")  # same as bot.db.models.UNIT_KINDS
-ROLES = ("member", "leader", "officer", "admin")  # same as bot.db.models.ROLES
 ESCALATION_TARGETS = ("leader", "commune_officer", "district_officer", "province_officer", "admin")
-PLACEHOLDERS = frozenset({"year", "theme", "anchor_date", "period_start", "period_end", "deadline", "week_start"})
-RELATIVE_TO = ("anchor", "deadline", "period_start", "period_end", "week_start")
+PLACEHOLDERS = frozenset({"year", "theme", "anchor_date", "period_start", "period_end", "deadline", "week_start",
+                          "week_end", "department_deadline"})
+RELATIVE_TO = ("anchor", "deadline", "period_start", "period_end", "week_start", "week_end", "department_deadline")
 ALL_CHANNELS = "all"
 DATE_FORMAT = "%d/%m/%Y"
+
+
+class ThemeMissing(ValueError):
+    """The campaign's texts quote the year's theme, and none was given: ask for it, never make one up."""
+
+    def __init__(self, campaign_id: str) -> None:
+        self.campaign_id = campaign_id
+        super().__init__(f"{campaign_id} needs this year's theme")
 
 
 class CampaignError(ValueError):
@@ -85,10 +93,17 @@ class Campaign:
     period_start: MonthDay
     period_end: MonthDay
     deadline_offset_days: int
-    default_theme: Mapping[str, str]
     reminders: Reminders
     events: tuple[CampaignEvent, ...]
     path: Path
+    week: tuple[MonthDay, MonthDay] | None = None  # the province's DX week; None: the seven days ending on the anchor
+    department_deadline: MonthDay | None = None  # when the department reports on to the province
+
+    @property
+    def uses_theme(self) -> bool:
+        """Whether any text quotes {theme}, so arming needs the year's theme."""
+        texts = [t for e in self.events for t in e.text.values()] + list((self.reminders.text or {}).values())
+        return any("{theme}" in t for t in texts)
 
 
 @dataclass(frozen=True)
@@ -99,8 +114,10 @@ class CampaignDates:
     anchor_date: date
     period_start: date
     period_end: date
-    deadline: date
-    week_start: date  # the seven days ending on the anchor day start here
+    deadline: date  # the teams'
+    week_start: date  # the province's DX week
+    week_end: date
+    department_deadline: date | None  # the department's, to the province: after the teams'
     reminder_dates: tuple[date, ...]  # report reminders before the deadline
     escalations: tuple[tuple[date, str], ...]  # (day, who to tell) when a team has not reported
 
@@ -112,6 +129,8 @@ class CampaignDates:
             "period_end": self.period_end.strftime(DATE_FORMAT),
             "deadline": self.deadline.strftime(DATE_FORMAT),
             "week_start": self.week_start.strftime(DATE_FORMAT),
+            "week_end": self.week_end.strftime(DATE_FORMAT),
+            "department_deadline": (self.department_deadline or self.deadline).strftime(DATE_FORMAT),
         }
 
 

@@ -8,8 +8,11 @@ the deadline, whom to tell when a team is late, and the messages to send.
 given year, which the scheduler then sends.
 
 Event dates are either a fixed day (`at: {month, day}`) or `offset_days`
-from the anchor (or, with `relative_to`, from another of the campaign's dates).
+from the anchor (or, with `relative_to`, from another of the campaign's dates:
+the province's `dx_week`, the teams' deadline, the department's own
+`department_deadline`, which the teams' deadline and escalations must precede).
 Texts may use the placeholders in `PLACEHOLDERS`; dates render as dd/mm/yyyy.
+The year's theme has no default: `render` raises `ThemeMissing` without one.
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ from bot.services.campaign_checks import (
     ID_RE,
     _Checker,
     _parse_deadline,
-    _parse_defaults,
     _parse_events,
     _parse_period,
     _parse_reminders,
+    _parse_week,
 )
 from bot.services.campaign_model import (
     Campaign,
@@ -39,12 +42,15 @@ from bot.services.campaign_model import (
     MonthDay,
     PlannedEvent,
     Reminders,
+    ThemeMissing,
 )
 from bot.services.guides import CONTENT_ROOT, LANGS, Problem
 from bot.services.recurring import parse_recurring
 
-_REQUIRED_KEYS = ("id", "name", "anchor", "period", "report_deadline", "defaults", "events")
-_TOP_KEYS = {*_REQUIRED_KEYS, "reminders"}
+_REQUIRED_KEYS = ("id", "name", "anchor", "period", "report_deadline", "events")
+_TOP_KEYS = {*_REQUIRED_KEYS, "reminders", "dx_week", "department_deadline"}
+_NO_DEFAULT_THEME = "'defaults' is not read any more: no plan uses a made-up theme; give the year's theme when arming"
+_CHECK_YEARS = (2027, 2028)  # a common and a leap year: the calendar's order must hold in both
 
 
 # --------------------------------------------------------------------------- parsing
@@ -72,7 +78,7 @@ def _check_top_keys(raw: dict[Any, Any], ck: _Checker) -> None:
         if key not in raw:
             ck.add(f"missing '{key}'")
     for key in sorted(set(raw) - _TOP_KEYS, key=str):
-        ck.add(f"unknown key {key!r}")
+        ck.add(_NO_DEFAULT_THEME if key == "defaults" else f"unknown key {key!r}")
 
 
 def _check_campaign_id(value: Any, ck: _Checker) -> str | None:
@@ -92,7 +98,10 @@ _SECTIONS: dict[str, Callable[[Any, _Checker], Any]] = {
     "anchor": lambda value, ck: ck.month_day(value, "anchor"),
     "period": _parse_period,
     "report_deadline": _parse_deadline,
-    "defaults": _parse_defaults,
+}
+_OPTIONAL_SECTIONS: dict[str, Callable[[Any, _Checker], Any]] = {
+    "dx_week": _parse_week,
+    "department_deadline": lambda value, ck: ck.month_day(value, "department_deadline"),
 }
 
 
@@ -108,11 +117,31 @@ def _build_campaign(
         period_start=period_start,
         period_end=period_end,
         deadline_offset_days=sections["report_deadline"],
-        default_theme=sections["defaults"],
         reminders=reminders,
         events=tuple(events),
         path=path,
+        week=sections.get("dx_week"),
+        department_deadline=sections.get("department_deadline"),
     )
+
+
+def _order_problems(campaign: Campaign) -> list[str]:
+    """The teams report before the department has to, and every escalation still comes before that."""
+    problems: list[str] = []
+    for year in _CHECK_YEARS:
+        dates = campaign_dates(campaign, year)
+        if dates.week_end < dates.week_start:
+            problems.append(f"dx_week ends ({dates.week_end:%d/%m}) before it starts ({dates.week_start:%d/%m})")
+        due = dates.department_deadline
+        if due is None:
+            continue
+        if dates.deadline >= due:
+            problems.append(f"the teams' report deadline ({dates.deadline:%d/%m}) must come before the department's "
+                            f"deadline ({due:%d/%m}): lower report_deadline.offset_days")
+        late = [f"{day:%d/%m} ({who})" for day, who in dates.escalations if day >= due]
+        if late:
+            problems.append(f"escalations on or after the department's deadline ({due:%d/%m}): {', '.join(late)}")
+    return list(dict.fromkeys(problems))
 
 
 def parse_campaign(path: Path, guide_ids: Iterable[str] | None = None) -> tuple[Any, list[Problem]]:
@@ -130,13 +159,16 @@ def parse_campaign(path: Path, guide_ids: Iterable[str] | None = None) -> tuple[
     if "recurring" in raw:  # a campaign on a rule (weekly bulletin, monthly digest …), not around an anchor day
         return parse_recurring(raw, ck, ids), ck.problems
     _check_top_keys(raw, ck)
-    sections = {key: read(raw[key], ck) for key, read in _SECTIONS.items() if key in raw}
+    sections = {key: read(raw[key], ck) for key, read in {**_SECTIONS, **_OPTIONAL_SECTIONS}.items() if key in raw}
     reminders = _parse_reminders(raw.get("reminders", {}), ck, ids)
     events = _parse_events(raw, ck, ids)
-    complete = len(sections) == len(_SECTIONS) and all(value is not None for value in sections.values())
+    complete = all(sections.get(key) is not None for key in _SECTIONS) and None not in sections.values()
     if ck.problems or not complete or reminders is None:
         return None, ck.problems
-    return _build_campaign(sections, reminders, events, path), ck.problems
+    campaign = _build_campaign(sections, reminders, events, path)
+    for message in _order_problems(campaign):
+        ck.add(message)
+    return (None if ck.problems else campaign), ck.problems
 
 
 def _guide_ids_near(root: Path) -> set[str]:
@@ -192,13 +224,18 @@ def campaign_dates(campaign: Campaign, year: int) -> CampaignDates:
     period_end = _nearest(campaign.period_end, anchor)
     deadline = anchor + timedelta(days=campaign.deadline_offset_days)
     rem = campaign.reminders
+    week = (_nearest(campaign.week[0], anchor), _nearest(campaign.week[1], anchor)) if campaign.week else (
+        anchor - timedelta(days=6), anchor)
+    department = _nearest(campaign.department_deadline, anchor) if campaign.department_deadline else None
     return CampaignDates(
         year=year,
         anchor_date=anchor,
         period_start=period_start,
         period_end=period_end,
         deadline=deadline,
-        week_start=anchor - timedelta(days=6),
+        week_start=week[0],
+        week_end=week[1],
+        department_deadline=department,
         reminder_dates=tuple(deadline - timedelta(days=d) for d in rem.before_deadline_days),
         escalations=tuple(
             (deadline + timedelta(days=d), who) for d, who in zip(rem.escalate_after_days, rem.escalate_to, strict=True)
@@ -215,6 +252,8 @@ def _event_date(event: CampaignEvent, dates: CampaignDates) -> date:
         "period_start": dates.period_start,
         "period_end": dates.period_end,
         "week_start": dates.week_start,
+        "week_end": dates.week_end,
+        "department_deadline": dates.department_deadline or dates.deadline,
     }[event.relative_to]
     return base + timedelta(days=event.offset_days or 0)
 
@@ -223,19 +262,29 @@ def _fill(texts: Mapping[str, str], values: Mapping[str, Mapping[str, str]]) -> 
     return {lang: texts[lang].format_map(values[lang]) for lang in LANGS}
 
 
-def render(campaign: Campaign, year: int, theme: Mapping[str, str] | None = None) -> list[PlannedEvent]:
+def _theme_values(campaign: Campaign, theme: Mapping[str, str] | None, stand_in: str | None) -> dict[str, str]:
+    """The year's theme per language (English falls back to the Vietnamese); `stand_in` for a draft plan."""
+    given = {lang: text.strip() for lang, text in (theme or {}).items() if text and text.strip()}
+    if "vi" not in given and campaign.uses_theme:
+        if stand_in is None:
+            raise ThemeMissing(campaign.id)
+        return dict.fromkeys(LANGS, stand_in)
+    return {lang: given.get(lang) or given.get("vi", "") for lang in LANGS}
+
+
+def render(campaign: Campaign, year: int, theme: Mapping[str, str] | None = None,
+           stand_in: str | None = None) -> list[PlannedEvent]:
     """The campaign's messages for `year`, with local times, sorted by time.
 
-    `theme` ({"vi": ..., "en": ...}) is the year's theme; a language it lacks
-    falls back to the campaign's default theme. Report reminders before the
-    deadline come out as events of kind "reminder"; escalations depend on who
-    has reported, so they are in `campaign_dates(...).escalations` instead.
+    `theme` ({"vi": ..., "en": ...}) is the year's national theme; English falls back to the Vietnamese.
+    There is no default: without a theme `ThemeMissing` is raised, unless `stand_in` (a visible marker for
+    a draft plan) is given. Report reminders before the deadline come out as events of kind "reminder";
+    escalations depend on who has reported, so they are in `campaign_dates(...).escalations` instead.
     """
     dates = campaign_dates(campaign, year)
     common = dates.placeholders()
-    values = {
-        lang: {**common, "theme": ((theme or {}).get(lang) or campaign.default_theme[lang]).strip()} for lang in LANGS
-    }
+    themes = _theme_values(campaign, theme, stand_in)
+    values = {lang: {**common, "theme": themes[lang]} for lang in LANGS}
     planned = [
         PlannedEvent(
             event_id=event.id,

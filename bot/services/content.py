@@ -31,6 +31,7 @@ from bot.services.guides import (
 )
 from bot.services.report_types import FILE_NAME as REPORT_TYPES_FILE
 from bot.services.report_types import check_report_types
+from bot.services.targets import check_targets
 
 CAMPAIGNS_DIR = "campaigns"
 
@@ -108,6 +109,25 @@ def _related_problems(guides: list[Guide], known: set[str]) -> list[Problem]:
     ]
 
 
+def _parity_problems(guides: list[Guide]) -> list[Problem]:
+    """A member who switches language lands on the same step, picture and related guides, so the versions match."""
+    by_id: dict[str, dict[str, Guide]] = defaultdict(dict)
+    for guide in guides:
+        by_id[guide.id].setdefault(guide.lang, guide)
+    problems: list[Problem] = []
+    for versions in by_id.values():
+        first, *others = [versions[lang] for lang in LANGS if lang in versions]
+        for other in others:
+            if len(other.steps) != len(first.steps):
+                problems.append(Problem(other.path, f"{len(other.steps)} steps, but {first.path.name} has "
+                                                    f"{len(first.steps)}: both languages need the same steps"))
+            elif [bool(s.image) for s in other.steps] != [bool(s.image) for s in first.steps]:
+                problems.append(Problem(other.path, f"pictures are on other steps than in {first.path.name}"))
+            if set(other.related) != set(first.related):
+                problems.append(Problem(other.path, f"'related' differs from {first.path.name}"))
+    return problems
+
+
 def check_guides(root: Path, today: date | None = None) -> tuple[list[Guide], list[Problem]]:
     """Check every guide file under `root` (the `guides/` folder)."""
     root = Path(root)
@@ -118,6 +138,7 @@ def check_guides(root: Path, today: date | None = None) -> tuple[list[Guide], li
     problems += _duplicate_problems(guides)
     problems += _language_problems(files_by_id)
     problems += _related_problems(guides, set(files_by_id) | {g.id for g in guides})
+    problems += _parity_problems(guides)
     return guides, problems
 
 
@@ -131,18 +152,24 @@ def check_content(root: Path = CONTENT_ROOT, today: date | None = None) -> list[
         problems.extend(check_campaigns(campaigns_dir, guide_ids={g.id for g in guides}))
     if (root / REPORT_TYPES_FILE).exists():
         problems.extend(check_report_types(root))
+        problems.extend(check_targets(root))
     return problems
 
 
 def content_stats(root: Path = CONTENT_ROOT) -> dict[str, Any]:
-    """Counts for `cdsbot content stats`: guides by language and category, steps, campaigns."""
+    """Counts for `cdsbot content stats`: guides by language and category, steps, illustrated guides, campaigns."""
     root = Path(root)
     library = load_guides(root / GUIDES_DIR)
     by_lang: Counter[str] = Counter()
     by_category: dict[str, dict[str, int]] = {c: dict.fromkeys(LANGS, 0) for c in CATEGORIES}
     steps: Counter[str] = Counter()
+    illustrated: Counter[str] = Counter()
+    images: Counter[str] = Counter()
     for guide in library:
         by_lang[guide.lang] += 1
+        pictures = sum(1 for step in guide.steps if step.image)
+        illustrated[guide.lang] += pictures > 0
+        images[guide.lang] += pictures
         by_category.setdefault(guide.category, dict.fromkeys(LANGS, 0))
         by_category[guide.category][guide.lang] = by_category[guide.category].get(guide.lang, 0) + 1
         steps[guide.lang] += len(guide.steps)
@@ -153,5 +180,7 @@ def content_stats(root: Path = CONTENT_ROOT) -> dict[str, Any]:
         "by_lang": {lang: by_lang.get(lang, 0) for lang in LANGS},
         "by_category": by_category,
         "steps": {lang: steps.get(lang, 0) for lang in LANGS},
+        "illustrated": {lang: illustrated.get(lang, 0) for lang in LANGS},
+        "images": {lang: images.get(lang, 0) for lang in LANGS},
         "campaigns": campaigns,
     }

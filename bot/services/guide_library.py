@@ -20,9 +20,6 @@ from bot.text import fold
 
 log = logging.getLogger(__name__)
 
-# Guides offered first when a search finds nothing (missing ids are skipped).
-SUGGESTED_IDS = ("dich-vu-cong-online", "vneid-level2", "nhan-biet-lua-dao")
-
 _WORD_RE = re.compile(r"[a-z0-9]+")
 
 
@@ -31,8 +28,16 @@ _WORD_RE = re.compile(r"[a-z0-9]+")
 _TITLE_W, _TAG_W, _SUMMARY_W, _STEP_W = 3.0, 3.0, 2.0, 1.0
 LENIENT = 1.1  # mean per-word score a guide needs to be returned at all
 STRICT = 2.0  # for text typed outside the guides: a word only in some step's text is not enough
-
-
+MIN_COVERAGE = 0.7  # how much of the query's meaningful words a guide's title, tags or summary must hold
+_IN_TITLE_BONUS = 0.3  # of two guides matching alike, the one whose title holds the words comes first
+MAX_QUERY_WORDS = 12  # a search is a few words; scoring every word of a pasted page took a second of CPU
+# Words said around a question ("tôi không biết … thì làm sao", "how do I …"): they carry no topic.
+STOP_WORDS = frozenset("""
+    toi minh em anh chi ba ong co chu bac con ban oi a a nhe nha di vay the thi la gi sao nao lam khong chua duoc
+    bi cho de cua va voi tren o dau nay do ma roi hay hoac nhu biet muon can phai giup cach ra vao len xuong
+    i me my we you your a an the is are was what how why where when to do does dont not can could please
+    on in at for of and or with it this that there know want need get
+""".split())
 def _words(text: str) -> list[str]:
     return _WORD_RE.findall(fold(text))
 
@@ -57,6 +62,24 @@ def _word_similarity(q: str, vocab: frozenset[str]) -> float:
             elif d == 2 and len(q) >= 8:
                 best = max(best, 0.6)
     return best
+
+
+def _held(q: str, similarity: float) -> float:
+    """How surely a field holds query word `q`: a slip in a short syllable is often another word (tiền, kiến)."""
+    if similarity >= 0.9:
+        return 1.0
+    if similarity >= 0.8:
+        return 0.8 if len(q) >= 5 else 0.5
+    return 0.0
+
+
+def _coverage(words: list[str], held: list[float]) -> float:
+    """Share of the words held; a stray one- or two-letter token ("qe" for "qr") beside words all held is a typo."""
+    stray = [not h and len(q) <= 2 for q, h in zip(words, held, strict=True)]
+    kept = [h for h, s in zip(held, stray, strict=True) if not s]
+    if kept and any(stray) and all(h == 1.0 for h in kept):
+        return 1.0
+    return sum(held) / len(held)
 
 
 @dataclass(frozen=True)
@@ -85,28 +108,35 @@ class _SearchIndex:
             id_text=" ".join(_words(guide.id.replace("-", " "))),
         )
 
-    def score(self, words: list[str]) -> float:
-        total = 0.0
-        for q in words:
-            total += max(
-                _TITLE_W * _word_similarity(q, self.title),
-                _TAG_W * _word_similarity(q, self.tags),
-                _SUMMARY_W * _word_similarity(q, self.summary),
-                _STEP_W * _word_similarity(q, self.steps),
-            )
-        score = total / len(words)
+    def score(self, words: list[str]) -> tuple[float, float]:
+        """(how well the guide matches, share of the meaningful words its title, tags or summary hold)."""
+        meaningful = [q for q in words if q not in STOP_WORDS] or words
+        total = in_title = 0.0
+        held: list[float] = []  # per meaningful word: how surely the title, tags or summary hold it
+        for q in meaningful:
+            title, tags, summary = (_word_similarity(q, f) for f in (self.title, self.tags, self.summary))
+            total += max(_TITLE_W * title, _TAG_W * tags, _SUMMARY_W * summary,
+                         _STEP_W * _word_similarity(q, self.steps))
+            held.append(_held(q, max(title, tags, summary)))
+            in_title += title >= 0.8
+        score = total / len(meaningful) + _IN_TITLE_BONUS * in_title / len(meaningful)
+        return score + self._phrase_bonus(words), _coverage(meaningful, held)
+
+    def _phrase_bonus(self, words: list[str]) -> float:
+        """The words typed together, in order, as a tag, the id, or part of the title or summary: a strong sign."""
         phrase = " ".join(words)
-        if len(words) >= 2 or len(phrase) >= 4:
-            # The words typed together, in order: a strong sign of the right guide.
-            if phrase in self.tag_texts or phrase == self.id_text:
-                score += 1.5
-            elif any(f" {phrase} " in f" {t} " for t in self.tag_texts):
-                score += 1.0
-            if f" {phrase} " in f" {self.title_text} ":
-                score += 1.0
-            elif f" {phrase} " in f" {self.summary_text} ":
-                score += 0.5
-        return score
+        if len(words) < 2 and len(phrase) < 4:
+            return 0.0
+        bonus = 0.0
+        if phrase in self.tag_texts or phrase == self.id_text:
+            bonus += 1.5
+        elif any(f" {phrase} " in f" {t} " for t in self.tag_texts):
+            bonus += 1.0
+        if f" {phrase} " in f" {self.title_text} ":
+            bonus += 1.0
+        elif f" {phrase} " in f" {self.summary_text} ":
+            bonus += 0.5
+        return bonus
 
 
 # --------------------------------------------------------------------------- library
@@ -155,21 +185,24 @@ class GuideLibrary:
         return [g for g in self.all(lang) if g.category == category]
 
     def search(self, query: str, lang: str, limit: int = 5, threshold: float = LENIENT) -> list[Guide]:
-        """Guides matching `query`, best first; [] when nothing scores `threshold`.
+        """Guides matching `query`, best first; [] when no guide is a good match.
 
         Diacritics and case do not matter, and a one-letter slip in a word of
-        four letters or more is forgiven. A higher threshold (`STRICT`) keeps
-        only matches in titles, tags and summaries.
+        four letters or more is forgiven. A good match scores `threshold` and
+        holds most of the query's meaningful words (not "tôi", "làm sao" …) in its
+        title, tags or summary, so a topic no guide covers finds nothing rather
+        than guides that share a word or two. A higher threshold (`STRICT`)
+        keeps only matches in titles, tags and summaries.
         """
-        words = _words(query)
+        words = list(dict.fromkeys(_words(query)))[:MAX_QUERY_WORDS]
         if len(words) > 1:
             words = [w for w in words if len(w) > 1] or words
         if not words or limit <= 0:
             return []
         scored = []
         for guide in self.all(lang):
-            score = self._index(guide).score(words)
-            if score >= threshold:
+            score, coverage = self._index(guide).score(words)
+            if score >= threshold and coverage >= MIN_COVERAGE:
                 scored.append((score, guide))
         scored.sort(key=lambda sg: (-sg[0], fold(sg[1].title), sg[1].id))
         return [g for _, g in scored[:limit]]
@@ -180,20 +213,6 @@ class GuideLibrary:
         if key not in self._indexes:
             self._indexes[key] = _SearchIndex.build(guide)
         return self._indexes[key]
-
-    def suggest(self, lang: str, n: int = 3) -> list[Guide]:
-        """A few guides to offer when a search finds nothing."""
-        picked: list[Guide] = []
-        for gid in SUGGESTED_IDS:
-            guide = self.get(gid, lang)
-            if guide is not None:
-                picked.append(guide)
-        for category in self.categories(lang):  # then one per category
-            for guide in self.in_category(category, lang):
-                if guide not in picked:
-                    picked.append(guide)
-                    break
-        return picked[:n]
 
 
 def load_guides(root: Path = CONTENT_ROOT / GUIDES_DIR) -> GuideLibrary:
@@ -212,4 +231,4 @@ def load_guides(root: Path = CONTENT_ROOT / GUIDES_DIR) -> GuideLibrary:
     return GuideLibrary(guides)
 
 
-__all__ = ["SUGGESTED_IDS", "GuideLibrary", "load_guides"]
+__all__ = ["GuideLibrary", "load_guides"]

@@ -3,8 +3,9 @@
 A guide is one Markdown file per language, `content/guides/<id>.<lang>.md`,
 with YAML front matter between `---` lines and a body made of steps, each a
 `## <title>` heading followed by plain text (and at most one image line
-`![alt](images/<file>.png)`). A step is sent as one chat message, so it is
-kept short (see `STEP_LIMIT`).
+`![alt](img/<file>.png)`, a PNG rendered from `img/<file>.svg` by
+scripts/render_guide_images.py). A step is sent as one chat message, so it is
+kept short (see `STEP_LIMIT`), and its picture is sized for phones.
 
 `Problem`, `CONTENT_ROOT` and `LANGS` live here because every content module
 (campaigns, report types, the checks in `content`) builds on them, and this
@@ -17,21 +18,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.clock import LOCAL_TZ
+from bot.services.guide_images import image_problems
 
 CONTENT_ROOT = Path(__file__).resolve().parents[2] / "content"
 GUIDES_DIR = "guides"
 
 LANGS = ("vi", "en")
-CATEGORIES = ("public_services", "identity", "payments", "selling_online", "learning", "safety", "using_bot")
+CATEGORIES = ("public_services", "identity", "payments", "selling_online", "farming_business", "everyday", "learning",
+              "safety", "using_bot")
 STEP_LIMIT = 700  # characters of one step (title + text): one message on a small phone
-REQUIRED_KEYS = ("id", "title", "category", "tags", "summary", "version", "last_reviewed")
+REVIEW_EVERY = timedelta(days=365)  # apps and rules change: a guide not reviewed for a year is stale
+REQUIRED_KEYS = ("id", "title", "category", "tags", "summary", "version", "last_reviewed", "sources")
 OPTIONAL_KEYS = ("related",)
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -55,7 +59,7 @@ class Problem:
 class Step:
     title: str
     text: str
-    image: str | None = None  # path relative to the guide's folder, e.g. "images/x.png"
+    image: str | None = None  # path relative to the guide's folder, e.g. "img/x.vi.png"
     image_alt: str = ""
 
     @property
@@ -77,6 +81,7 @@ class Guide:
     related: tuple[str, ...]
     steps: tuple[Step, ...]
     path: Path
+    sources: tuple[str, ...] = ()
 
     def image_path(self, step: Step) -> Path | None:
         return self.path.parent / step.image if step.image else None
@@ -187,6 +192,10 @@ def _review_and_link_problems(meta: dict[Any, Any], today: date | None) -> Itera
             yield f"'last_reviewed' must be a date like 2026-11-23, not {reviewed!r}"
         elif day > (today or datetime.now(LOCAL_TZ).date()):
             yield f"'last_reviewed' {day.isoformat()} is in the future"
+        elif day < (today or datetime.now(LOCAL_TZ).date()) - REVIEW_EVERY:
+            yield f"'last_reviewed' {day.isoformat()} is over a year ago: check the guide against today's apps"
+    if meta.get("sources") is not None and not _str_list(meta["sources"]):
+        yield "'sources' must be a list of the official sites or documents the guide rests on (name and address)"
     if related is not None:
         related_ids = _str_list(related)
         if related_ids is None:
@@ -232,9 +241,11 @@ def _step_problems(n: int, step: Step, folder: Path) -> Iterator[str]:
     if step.image:
         src = Path(step.image)
         if src.is_absolute() or "://" in step.image or ".." in src.parts:
-            yield f"step {n} image '{step.image}' must be a relative path like images/<file>.png"
+            yield f"step {n} image '{step.image}' must be a relative path like img/<file>.png"
         elif not (folder / src).is_file():
             yield f"step {n} image '{step.image}' does not exist"
+        else:
+            yield from (f"step {n} image '{step.image}' {p}" for p in image_problems(folder / src))
 
 
 def _build_guide(meta: dict[Any, Any], lang: str, steps: list[Step], path: Path) -> Guide | None:
@@ -255,6 +266,7 @@ def _build_guide(meta: dict[Any, Any], lang: str, steps: list[Step], path: Path)
         related=_str_list(meta.get("related")) or (),
         steps=tuple(steps),
         path=path,
+        sources=_str_list(meta.get("sources")) or (),
     )
 
 

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.lineage import successor_team
 from bot.db.models import Member, OrgUnit, Team
 
 
@@ -35,17 +36,23 @@ async def unit_label(session: AsyncSession, unit: OrgUnit) -> str:
 
 
 async def stats(session: AsyncSession) -> dict:
-    """Counts for `cdsbot units stats`: teams, units by kind, members."""
-    kinds = await session.execute(select(OrgUnit.kind, func.count()).group_by(OrgUnit.kind))
+    """Counts for `cdsbot units stats`: teams, current units by kind, members (and retired units, once any are)."""
+    kinds = await session.execute(select(OrgUnit.kind, func.count()).where(OrgUnit.retired_on.is_(None))
+                                  .group_by(OrgUnit.kind))
     teams = await session.scalar(select(func.count()).select_from(Team))
     members = await session.scalar(select(func.count()).select_from(Member))
-    return {"teams": teams, "units": dict(sorted(kinds.all())), "members": members}
+    retired = await session.scalar(select(func.count()).where(OrgUnit.retired_on.is_not(None)))
+    return {"teams": teams, "units": dict(sorted(kinds.all())), "members": members} | (
+        {"retired_units": retired} if retired else {})
 
 
 async def team_by_invite(session: AsyncSession, code: str) -> Team | None:
+    """The team an invite code joins; a team closed by a merge passes its members on to its successor's."""
     code = code.strip().upper()
-    query = select(Team).where(Team.invite_code == code, Team.active)
-    return (await session.execute(query)).scalar_one_or_none()
+    team = (await session.execute(select(Team).where(Team.invite_code == code))).scalar_one_or_none()
+    if team is None or team.active:
+        return team
+    return await successor_team(session, team)
 
 
 async def teams_in(session: AsyncSession, root: OrgUnit | None) -> list[tuple[Team, OrgUnit]]:
@@ -69,7 +76,8 @@ async def render_tree(session: AsyncSession, root: OrgUnit | None, depth: int | 
     lines: list[str] = []
 
     def walk(unit: OrgUnit, level: int) -> None:
-        lines.append(f"{'  ' * level}{unit.name} [{unit.code}]")
+        retired = f" (retired {unit.retired_on.isoformat()})" if unit.retired_on else ""
+        lines.append(f"{'  ' * level}{unit.name} [{unit.code}]{retired}")
         if depth is None or level < depth:
             for child in sorted(children.get(unit.id, []), key=lambda u: u.id):
                 walk(child, level + 1)

@@ -3,12 +3,18 @@
 The stored copy is re-encoded (long side ≤ 1,600 px, JPEG, no EXIF) so no
 phone metadata leaks to reviewers or exports; capture time and GPS position
 are kept as columns because they are the proof a reviewer wants.
+
+Memory stays bounded: a JPEG is decoded at a fraction of its size (Pillow's draft mode), other formats
+(decoded whole) have a lower pixel limit, and one photo is decoded at a time.
 """
 
 import asyncio
+import functools
 import hashlib
 import io
+import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +28,9 @@ from bot.clock import LOCAL_TZ
 from bot.db.reports import Photo, ReportPhoto
 
 MAX_BYTES = MAX_PHOTO_BYTES
-MAX_PIXELS = 64_000_000  # above any phone camera's output; more is treated as a decompression bomb
+MAX_PIXELS = 64_000_000  # JPEG: above any phone camera's output; decoded scaled down, so cheap at any size
+MAX_PIXELS_WHOLE = 16_000_000  # PNG, GIF, WebP are decoded at full size (4 bytes a pixel): screenshots fit
+_DECODING = threading.Lock()  # one photo decoded at a time, whatever thread calls `process`
 LONG_SIDE = 1600
 JPEG_QUALITY = 85
 DUPLICATE_DISTANCE = 6  # Hamming distance between 64-bit dHashes that counts as "the same photo"
@@ -88,29 +96,57 @@ def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:
     return degrees(gps.get(2), gps.get(1)), degrees(gps.get(4), gps.get(3))
 
 
+@functools.cache
+def _worker() -> ThreadPoolExecutor:
+    """The one thread that decodes photos: a single thread reuses one malloc arena, so memory returns afterwards."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="photos")
+
+
+async def clean(data: bytes) -> Processed:
+    """`process` in the photo worker thread, off the event loop; photos queue up rather than decode side by side."""
+    return await asyncio.get_running_loop().run_in_executor(_worker(), process, data)
+
+
 def process(data: bytes) -> Processed:
-    """Check and clean one photo (CPU work: call through `asyncio.to_thread`)."""
+    """Check and clean one photo (CPU work: `clean` runs it in the photo worker; decodes one at a time)."""
     if len(data) > MAX_BYTES:
         raise PhotoError("too_large")
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            Image.open(io.BytesIO(data)).verify()
-            image = Image.open(io.BytesIO(data))
-            image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoError("too_many_pixels") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise PhotoError("not_image") from None
-    exif = image.getexif()
-    taken_at, (lat, lon) = _taken_at(exif), _gps(exif)
-    image = ImageOps.exif_transpose(image).convert("RGB")
-    image.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.LANCZOS)
+    with _DECODING:
+        image = _decode(data)
+        exif = image.getexif()
+        taken_at, (lat, lon) = _taken_at(exif), _gps(exif)
+        image = _small_rgb(image)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return Processed(hashlib.sha256(data).hexdigest(), out.getvalue(), image.width, image.height, dhash(image),
                      taken_at, lat, lon)
+
+
+def _decode(data: bytes) -> Image.Image:
+    """The picture, loaded no larger than needed: sizes are checked from the header before any pixel is decoded."""
+    try:
+        with warnings.catch_warnings():  # Pillow's own bomb warning: our limits below are lower anyway
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            Image.open(io.BytesIO(data)).verify()
+            image = Image.open(io.BytesIO(data))
+        limit = MAX_PIXELS if image.format == "JPEG" else MAX_PIXELS_WHOLE
+        if image.width * image.height > limit:
+            raise PhotoError("too_many_pixels")
+        image.draft("RGB", (LONG_SIDE, LONG_SIDE))  # JPEG: decode at 1/2, 1/4 or 1/8 scale; others ignore it
+        image.load()
+    except Image.DecompressionBombError:
+        raise PhotoError("too_many_pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise PhotoError("not_image") from None
+    return image
+
+
+def _small_rgb(image: Image.Image) -> Image.Image:
+    """Upright RGB, long side ≤ LONG_SIDE; shrunk first where the mode allows, so no full-size copy is made."""
+    if image.mode not in ("RGB", "L", "RGBA"):  # palette and odd modes shrink badly: convert them first
+        image = image.convert("RGB")
+    image.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return ImageOps.exif_transpose(image).convert("RGB")
 
 
 async def store(session: AsyncSession, media_dir: Path, data: bytes, now: datetime) -> Photo:
@@ -119,7 +155,7 @@ async def store(session: AsyncSession, media_dir: Path, data: bytes, now: dateti
     existing = (await session.execute(select(Photo).where(Photo.sha256 == digest))).scalar_one_or_none()
     if existing is not None:
         return existing
-    done = await asyncio.to_thread(process, data)
+    done = await clean(data)
     relative = f"reports/{digest[:2]}/{digest}.jpg"
     target = Path(media_dir) / relative
     await asyncio.to_thread(_write, target, done.jpeg)

@@ -11,13 +11,17 @@ anchor day, and `messages:` sent in turn, one per firing:
     messages:
       - {guide: vneid-level2, text: {vi: …, en: …}}
 
-A monthly reporting period has `reminders:` (as in a yearly campaign) instead
-of `audience:` and `messages:`; `recurring:` is then the report deadline, a day
-of the month after the period (the calendar month), and every reminder and
-escalation must fall on day 1 to 28 of that month:
+A reporting period has `reminders:` (as in a yearly campaign) instead of
+`audience:` and `messages:`; `recurring:` is then the teams' report deadline:
+monthly (a day of the month after the calendar month), quarterly (a day of the
+month after the quarter) or yearly (a date of the year reported on). Every
+reminder and escalation must fall on day 1 to 28 of the deadline's month, and
+an optional `department_deadline:` (a day of that month, or for a yearly one a
+date) must come after the teams' deadline and after every escalation:
 
-    recurring: {every: monthly, day: 5, time: "23:59"}
-    reminders: {before_deadline_days: [3, 1], escalate_after_days: [1, 3, 5], escalate_to: [...], text: …}
+    recurring: {every: quarterly, day: 10, time: "23:59"}
+    department_deadline: 15
+    reminders: {before_deadline_days: [3, 1], escalate_after_days: [1, 3], escalate_to: [...], text: …}
 """
 
 from __future__ import annotations
@@ -30,13 +34,17 @@ from typing import Any
 
 from bot.services.campaign_checks import _Checker, _guide, _parse_reminders
 from bot.services.campaign_model import Audience, Reminders
-from bot.services.schedule_rules import BadRule, Rule
+from bot.services.schedule_rules import BadRule, Rule, parse_day_month
 
 FIGURES = ("previous_month",)
 FIGURE_PLACEHOLDERS = frozenset({"month", "reports", "people", "teams_reported", "teams_total"})
-MONTHLY_PLACEHOLDERS = frozenset({"month", "deadline"})  # a monthly reminder's text: the period and its deadline
+# a reminder's text may name its period and the deadline: {month} 10/2027, {quarter} Quý IV/2026, {year} 2026
+PERIOD_PLACEHOLDERS = {"monthly": frozenset({"month", "deadline"}), "quarterly": frozenset({"quarter", "deadline"}),
+                       "yearly": frozenset({"year", "deadline"})}
+AFTER_PERIOD = {"monthly": "the month after the period", "quarterly": "the month after the quarter",
+                "yearly": "the deadline's month"}
 LAST_STEP_DAY = 28  # every month has it, so a step's day never moves
-_KEYS = {"id", "name", "recurring", "audience", "channels", "figures", "messages", "reminders"}
+_KEYS = {"id", "name", "recurring", "audience", "channels", "figures", "messages", "reminders", "department_deadline"}
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,8 @@ class RecurringCampaign:
     figures: str | None
     messages: tuple[RecurringMessage, ...]
     path: Path
-    reminders: Reminders | None = None  # a monthly reporting period: `rule` is its deadline
+    reminders: Reminders | None = None  # a reporting period: `rule` is the teams' deadline
+    department_deadline: int | tuple[int, int] | None = None  # day of the deadline's month; yearly: (month, day)
 
 
 def _texts(ck: _Checker, value: Any, where: str, figures: bool) -> dict[str, str] | None:
@@ -123,18 +132,47 @@ def parse_recurring(raw: dict, ck: _Checker, guide_ids: set[str] | None) -> Recu
 
 def _reporting(raw: dict, ck: _Checker, guide_ids: set[str] | None, campaign_id: str, name: dict | None,
                rule: Rule | None) -> RecurringCampaign | None:
-    """A monthly reporting period: reminders before its deadline (`rule`), escalations after it."""
+    """A reporting period: reminders before its teams' deadline (`rule`), escalations after it."""
     for key in sorted({"audience", "channels", "figures", "messages"} & set(raw)):
         ck.add(f"{key!r} does not go with 'reminders' (the reminders have their own audience and text)")
-    rem = _parse_reminders(raw["reminders"], ck, guide_ids, placeholders=MONTHLY_PLACEHOLDERS)
-    if rule is not None and rule.every != "monthly":
-        ck.add('recurring: reminders need a monthly deadline, e.g. {every: monthly, day: 5, time: "23:59"}')
+    every = rule.every if rule is not None and rule.every in PERIOD_PLACEHOLDERS else "monthly"
+    rem = _parse_reminders(raw["reminders"], ck, guide_ids, placeholders=PERIOD_PLACEHOLDERS[every])
+    department = None
+    if rule is not None and rule.every not in PERIOD_PLACEHOLDERS:
+        ck.add('recurring: reminders need a monthly, quarterly or yearly deadline, e.g. '
+               '{every: monthly, day: 5, time: "23:59"}')
     elif rule is not None and rem is not None:
-        first = rule.day - max(rem.before_deadline_days, default=0)
-        last = rule.day + max(rem.escalate_after_days, default=0)
+        day = rule.month_day[1] if every == "yearly" else rule.day
+        first = day - max(rem.before_deadline_days, default=0)
+        last = day + max(rem.escalate_after_days, default=0)
         if first < 1 or last > LAST_STEP_DAY:
-            ck.add(f"reminders: every step must fall on day 1 to {LAST_STEP_DAY} of the month after the period "
+            ck.add(f"reminders: every step must fall on day 1 to {LAST_STEP_DAY} of {AFTER_PERIOD[every]} "
                    f"(these fall on day {first} to {last})")
+        department = _department(raw.get("department_deadline"), ck, rule, last)
     if ck.problems or None in (name, rule, rem):
         return None
-    return RecurringCampaign(campaign_id, name, rule, rem.audience, rem.channels, None, (), ck.path, reminders=rem)
+    return RecurringCampaign(campaign_id, name, rule, rem.audience, rem.channels, None, (), ck.path, reminders=rem,
+                             department_deadline=department)
+
+
+def _department(raw: Any, ck: _Checker, rule: Rule, last_step: int) -> int | tuple[int, int] | None:
+    """The department's own deadline to the province: after the teams' deadline and every escalation."""
+    if raw is None:
+        return None
+    yearly = rule.every == "yearly"
+    try:
+        department = parse_day_month(str(raw)) if yearly else raw
+    except BadRule as exc:
+        ck.add(f"department_deadline: {exc}")
+        return None
+    if not yearly and not (isinstance(raw, int) and 1 <= raw <= 31):
+        ck.add("department_deadline must be a day of the deadline's month, from 1 to 31")
+        return None
+    teams = rule.month_day if yearly else rule.day
+    steps_end = (teams[0], last_step) if yearly else last_step
+    if department <= teams:
+        ck.add(f"department_deadline {raw} must come after the teams' deadline "
+               f"({rule.to_dict().get('date', rule.day)}): teams report first, then the department")
+    elif department <= steps_end:
+        ck.add(f"department_deadline {raw} must come after the last escalation (day {last_step})")
+    return department

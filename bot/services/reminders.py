@@ -9,21 +9,32 @@ outbox row at bulk priority, in the member's language.
 """
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import exists, insert, select
+from babel.dates import format_date
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import LOCAL_TZ
 from bot.core.messages import Button, Outbound
-from bot.db.models import ChannelAccount, Delivery, Member, OrgUnit, Team
+from bot.db.models import ChannelAccount, Member, OrgUnit, Team
 from bot.db.reports import Report
-from bot.i18n import Translator
-from bot.outbox import BULK
+from bot.delivery import queue
+from bot.delivery.states import BULK
+from bot.i18n import LOCALES, N_, Translator
+from bot.services import access
+from bot.services.access import Action, Role
 from bot.services.broadcast import OPEN_GUIDE
+from bot.services.campaign_model import DATE_FORMAT
 from bot.services.reports import COUNTED
 
 OFFICER_LEVELS = {"commune_officer": "commune", "district_officer": "district", "province_officer": "province"}
 LISTED = 30  # missing teams named in one officer's note; the rest are counted
+MONTH_FORMATS = {"vi": "MM/yyyy", "en": "MMMM yyyy"}
+ROMAN = ("I", "II", "III", "IV")
+# a quarter as a reminder's text names it ({quarter}: "Quý IV/2026") and as the notes to leaders and officers
+# name the report ("… activity report for {campaign} {year}": "quý IV năm 2026", "Q4 2026")
+QUARTER_LABEL, QUARTER_NAME, YEAR_NAME = N_("Q{number} {year}"), N_("Q{number}"), N_("the year")
 Row = tuple[Member, ChannelAccount, Outbound]
 
 
@@ -33,6 +44,51 @@ def template(*, campaign: str, name: dict, year: int, start: date, end: date, de
     return {"campaign": campaign, "name": name, "year": year, "start": start.isoformat(), "end": end.isoformat(),
             "deadline": deadline.isoformat(), "target": target, "levels": levels, "roles": roles, "text": text,
             "guide": guide}
+
+
+def period_of(every: str, due: datetime) -> tuple[date, date]:
+    """The period a step due at `due` chases: the calendar month or quarter (its steps fall in the month after it)
+    ending the month before, or (yearly) its own year."""
+    day = due.astimezone(LOCAL_TZ).date()
+    if every == "yearly":
+        return date(day.year, 1, 1), date(day.year, 12, 31)
+    end = day.replace(day=1) - timedelta(days=1)
+    return end.replace(month=end.month - 2 if every == "quarterly" else end.month, day=1), end
+
+
+def _labels(every: str, start: date, lang: str) -> tuple[str, str]:
+    """(what a reminder's text calls the period, what the notes call the report) in `lang`."""
+    tr = Translator(lang)
+    if every == "quarterly":
+        words = {"number": (start.month + 2) // 3, "roman": ROMAN[(start.month - 1) // 3], "year": start.year}
+        return tr.t(QUARTER_LABEL, **words), tr.t(QUARTER_NAME, **words)
+    if every == "yearly":
+        return str(start.year), tr.t(YEAR_NAME)
+    return format_date(start, MONTH_FORMATS[lang], locale=lang), format_date(start, "MMMM", locale=lang)
+
+
+def period_spec(step: dict, due: datetime) -> dict:
+    """A reporting period's step as `fire` takes it: the month, quarter or year it chases when due at `due`."""
+    every = step.get("every", "monthly")  # steps armed before quarterly and yearly periods were monthly
+    start, end = period_of(every, due)
+    if every == "yearly":
+        deadline = due.astimezone(LOCAL_TZ).date().replace(day=step["deadline_day"])
+    else:
+        deadline = end + timedelta(days=step["deadline_day"])
+    labels = {lang: _labels(every, start, lang) for lang in LOCALES}
+    placeholder = {"monthly": "month", "quarterly": "quarter", "yearly": "year"}[every]
+    text = step["text"]
+    if text:
+        text = {lang: words.format(**{placeholder: labels[lang][0]}, deadline=deadline.strftime(DATE_FORMAT))
+                for lang, words in text.items()}
+    return _armed(step, {lang: label[1] for lang, label in labels.items()}, start, end, deadline, text)
+
+
+def _armed(step: dict, name: dict, start: date, end: date, deadline: date, text: dict | None) -> dict:
+    """`template` for an armed step, given its period."""
+    return template(campaign=step["campaign"], name=name, year=start.year, start=start, end=end, deadline=deadline,
+                    target=step["target"], levels=step["levels"], roles=step["roles"], text=text,
+                    guide=step["guide"])
 
 
 def _missing(start: date, end: date):
@@ -56,14 +112,13 @@ async def fire(session: AsyncSession, spec: dict, now: datetime, *, dry_run: boo
     if target == "members":
         rows = await _to_members(session, spec, start, end, spec["roles"], spec["levels"])
     elif target == "leader":
-        rows = await _to_members(session, spec, start, end, ["leader"], None)
+        rows = await _to_members(session, spec, start, end, [Role.LEADER], None)
     else:
         rows = await _to_officers(session, spec, target, await missing_teams(session, start, end))
-    if rows and not dry_run:
-        await session.execute(insert(Delivery), [
-            {"channel": a.channel, "external_id": a.external_id, "member_id": m.id, "priority": BULK,
-             "status": "queued", "payload": out.to_dict(), "attempts": 0, "created_at": now}
-            for m, a, out in rows])
+    if not dry_run:
+        await queue.enqueue_many(session, [
+            {"channel": a.channel, "external_id": a.external_id, "member_id": m.id, "payload": out.to_dict()}
+            for m, a, out in rows], now, BULK)
     return len(rows)
 
 
@@ -98,36 +153,40 @@ def _words(spec: dict, tr: Translator) -> dict[str, str]:
 
 async def _to_officers(session: AsyncSession, spec: dict, target: str,
                        missing: list[tuple[Team, OrgUnit]]) -> list[Row]:
-    """Officers of each unit at the target's level (admins: of everything) with the list of its missing teams."""
+    """Officers of each unit at the target's level (admins: of everything) with the list of its missing teams,
+    each told only of teams the access rule lets them view."""
     level = OFFICER_LEVELS.get(target)
     units, groups = await _group(session, missing, level)
-    query = select(Member, Team.unit_id).join(Team, Member.team_id == Team.id).where(~Member.opted_out)
+    query = (select(Member, OrgUnit).join(Team, Member.team_id == Team.id).join(OrgUnit, Team.unit_id == OrgUnit.id)
+             .where(~Member.opted_out))
     if level is None:
-        query = query.where(Member.role == "admin")
+        query = query.where(Member.role == Role.ADMIN)
     else:
-        query = query.where(Member.role == "officer", Team.unit_id.in_(list(groups)))
+        query = query.where(Member.role == Role.OFFICER, Team.unit_id.in_(list(groups)))
     officers = list(await session.execute(query))
     accounts = await _accounts(session, [m.id for m, _ in officers])
     rows = []
-    for officer, unit_id in officers:
-        key = None if level is None else unit_id
-        if groups.get(key):
-            note = _officer_message(spec, officer.locale, units.get(key), groups[key])
+    for officer, unit in officers:
+        key = None if level is None else unit.id
+        actor = access.actor_of(officer, unit.path)
+        teams = [team for team, path in groups.get(key, []) if access.may(actor, Action.VIEW, path)]
+        if teams:
+            note = _officer_message(spec, officer.locale, units.get(key), teams)
             rows += [(officer, account, note) for account in accounts.get(officer.id, [])]
     return rows
 
 
 async def _group(session: AsyncSession, missing: list[tuple[Team, OrgUnit]],
-                 level: str | None) -> tuple[dict[int, OrgUnit], dict[int | None, list[Team]]]:
-    """Missing teams by their ancestor unit at `level` (all under None when there is no level)."""
+                 level: str | None) -> tuple[dict[int, OrgUnit], dict[int | None, list[tuple[Team, str]]]]:
+    """Missing teams (with their unit paths) by their ancestor unit at `level` (all under None without a level)."""
     if level is None:
-        return {}, {None: [team for team, _ in missing]}
+        return {}, {None: [(team, unit.path) for team, unit in missing]}
     units = {u.id: u for u in (await session.execute(select(OrgUnit).where(OrgUnit.kind == level))).scalars()}
-    groups: dict[int | None, list[Team]] = defaultdict(list)
+    groups: dict[int | None, list[tuple[Team, str]]] = defaultdict(list)
     for team, unit in missing:
         head = next((int(i) for i in unit.path.strip("/").split("/") if int(i) in units), None)
         if head is not None:
-            groups[head].append(team)
+            groups[head].append((team, unit.path))
     return units, groups
 
 

@@ -1,36 +1,64 @@
-"""Filing a report from a finished draft, and reviewing it: who may, who is told."""
+"""Filing a report from a finished draft (or a returned one, corrected), and reviewing it: who may, who is told."""
 
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Member, OrgUnit, Team
-from bot.db.reports import Report, ReportPhoto
-from bot.services import photos
+from bot.db.reports import Report, ReportEvent, ReportPhoto
+from bot.services import access, photos
+from bot.services.access import Action, Role
+
+PENDING, APPROVED, RETURNED, RESUBMITTED = "pending", "approved", "returned", "resubmitted"
 
 
 async def file_report(session: AsyncSession, draft: dict, filer: Member, now: datetime) -> tuple[Report, bool]:
-    """Store the draft as a pending report; (report, False) when this draft was filed before."""
+    """Store the draft as a pending report, or send a corrected returned report again under its number;
+    (report, False) when this draft was filed before."""
+    if draft.get("revises"):
+        return await _resubmit(session, draft, filer, now)
     existing = (await session.execute(select(Report).where(Report.draft_key == draft["key"]))).scalar_one_or_none()
     if existing is not None:
         return existing, False
     team = await session.get(Team, filer.team_id)
     unit = await session.get(OrgUnit, team.unit_id)
-    counts = {k: int(v) for k, v in draft["counts"].items()}
-    report = Report(
-        team_id=team.id, unit_path=unit.path, type_id=draft["type"], activity_date=date.fromisoformat(draft["date"]),
-        counts=counts, people=counts.get("people"), note=draft.get("note") or None, filed_by_member_id=filer.id,
-        proxy_for_member_id=draft.get("proxy_for"), proxy_name=draft.get("proxy_name"), draft_key=draft["key"],
-        created_at=now,
-    )
+    report = Report(team_id=team.id, unit_path=unit.path, filed_by_member_id=filer.id, draft_key=draft["key"],
+                    created_at=now, **_fields(draft))
     session.add(report)
     await session.flush()
+    await _attach_photos(session, report, draft)
+    return report, True
+
+
+def _fields(draft: dict) -> dict:
+    """The report's columns that the member fills in the draft."""
+    counts = {k: int(v) for k, v in draft["counts"].items()}
+    return dict(type_id=draft["type"], activity_date=date.fromisoformat(draft["date"]), counts=counts,
+                people=counts.get("people"), note=draft.get("note") or None,
+                proxy_for_member_id=draft.get("proxy_for"), proxy_name=draft.get("proxy_name"), plan=draft.get("plan"))
+
+
+async def _attach_photos(session: AsyncSession, report: Report, draft: dict) -> None:
     photo_ids = list(draft.get("photos") or [])
     for position, photo_id in enumerate(photo_ids):
         session.add(ReportPhoto(report_id=report.id, photo_id=photo_id, position=position))
-    if photo_ids:
-        report.duplicate_photo = bool(await photos.used_elsewhere(session, photo_ids, report.id))
+    report.duplicate_photo = bool(photo_ids) and bool(await photos.used_elsewhere(session, photo_ids, report.id))
+    await session.flush()
+
+
+async def _resubmit(session: AsyncSession, draft: dict, filer: Member, now: datetime) -> tuple[Report, bool]:
+    """A returned report, corrected by whoever filed it, goes back to review with the same number;
+    its history keeps the return and gains a "sent again" line. Anything else changes nothing."""
+    report = await session.get(Report, int(draft["revises"]))
+    if report.filed_by_member_id != filer.id or report.status != RETURNED:
+        return report, False
+    for column, value in _fields(draft).items():
+        setattr(report, column, value)
+    report.status, report.return_reason, report.reviewed_at, report.reviewed_by_member_id = PENDING, None, None, None
+    await session.execute(delete(ReportPhoto).where(ReportPhoto.report_id == report.id))
+    await _attach_photos(session, report, draft)
+    session.add(ReportEvent(report_id=report.id, kind=RESUBMITTED, member_id=filer.id, at=now))
     await session.flush()
     return report, True
 
@@ -43,19 +71,17 @@ async def duplicates_of(session: AsyncSession, report: Report) -> list[int]:
 
 
 async def can_review(session: AsyncSession, reviewer: Member, report: Report) -> bool:
-    """Leaders review their own team's reports, officers their unit's subtree, admins everything;
+    """`may_decide` for a roster member reviewing in chat."""
+    return may_decide(await access.actor_for_member(session, reviewer), report)
+
+
+def may_decide(actor: access.Actor | None, report: Report) -> bool:
+    """The access rule decides (leaders their team, officers their subtree, admins everything);
     nobody reviews a report they filed or that was filed for them."""
-    if reviewer.id in (report.filed_by_member_id, report.proxy_for_member_id):
+    if actor is None or (actor.member_id is not None
+                         and actor.member_id in (report.filed_by_member_id, report.proxy_for_member_id)):
         return False
-    if reviewer.role == "admin":
-        return True
-    if reviewer.role == "leader":
-        return reviewer.team_id == report.team_id
-    if reviewer.role == "officer":
-        team = await session.get(Team, reviewer.team_id)
-        unit = await session.get(OrgUnit, team.unit_id)
-        return report.unit_path.startswith(unit.path)
-    return False
+    return access.may(actor, Action.REVIEW, report.unit_path)
 
 
 async def reviewers(session: AsyncSession, report: Report) -> list[Member]:
@@ -63,8 +89,8 @@ async def reviewers(session: AsyncSession, report: Report) -> list[Member]:
     query = (
         select(Member).join(Team, Member.team_id == Team.id).join(OrgUnit, Team.unit_id == OrgUnit.id)
         .where(or_(
-            (Member.role == "leader") & (Member.team_id == report.team_id),
-            (Member.role == "officer") & OrgUnit.path.in_(_prefixes(report.unit_path)),
+            (Member.role == Role.LEADER) & (Member.team_id == report.team_id),
+            (Member.role == Role.OFFICER) & OrgUnit.path.in_(_prefixes(report.unit_path)),
         ))
         .order_by(Member.id)
     )
@@ -78,12 +104,16 @@ def _prefixes(path: str) -> list[str]:
     return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
-def review(report: Report, reviewer: Member, approve: bool, reason: str | None, now: datetime) -> None:
-    """Approve, or return with a reason; the caller checked `can_review` and that it is pending."""
-    report.status = "approved" if approve else "returned"
+def review(session: AsyncSession, report: Report, reviewer_id: int | None, approve: bool, reason: str | None,
+           now: datetime) -> None:
+    """Approve, or return with a reason, and keep it in the report's history; the caller checked
+    `may_decide` and that it is pending (`reviewer_id` is None for staff without a roster member)."""
+    report.status = APPROVED if approve else RETURNED
     report.return_reason = None if approve else reason
     report.reviewed_at = now
-    report.reviewed_by_member_id = reviewer.id
+    report.reviewed_by_member_id = reviewer_id
+    session.add(ReportEvent(report_id=report.id, kind=report.status, member_id=reviewer_id,
+                            reason=report.return_reason, at=now))
 
 
 def authors(report: Report) -> list[int]:

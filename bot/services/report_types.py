@@ -18,6 +18,10 @@ from bot.services.guides import CONTENT_ROOT, LANGS, Problem
 
 FILE_NAME = "report_types.yaml"
 MAX_BOUND = 100_000
+ACTIVITY = "activity"
+# Kinds other than activities carry a text (and photos) rather than counts; the results report quotes them.
+WRITTEN_KINDS = ("practice", "difficulties", "recommendations")
+KINDS = (ACTIVITY, *WRITTEN_KINDS)
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
@@ -41,12 +45,34 @@ class ReportType:
     name: dict[str, str]
     counts: tuple[CountSpec, ...]
     note_required: bool = False
+    kind: str = ACTIVITY  # activity / practice (a good practice, may be featured) / difficulties / recommendations
 
     def name_in(self, lang: str) -> str:
         return self.name.get(lang) or self.name["vi"]
 
     def count(self, count_id: str) -> CountSpec | None:
         return next((c for c in self.counts if c.id == count_id), None)
+
+    @property
+    def asks_photos(self) -> bool:
+        """Activities and good practices have photos; difficulties and recommendations are text only."""
+        return self.kind in (ACTIVITY, "practice")
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML that refuses a key given twice in one mapping (PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
+        for key in {k for k in keys if keys.count(k) > 1}:
+            raise yaml.constructor.ConstructorError(None, None, f"key '{key}' appears twice in one entry",
+                                                    node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path) -> Any:
+    """The file's YAML, refusing duplicated keys (a pasted entry missing its `- id:` line would hide another)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
 
 
 def _bilingual(value: Any, where: str, problems: list[str]) -> dict[str, str]:
@@ -75,8 +101,9 @@ def _type(raw: Any, index: int, problems: list[str]) -> ReportType | None:
         return None
     where = f"type '{raw['id']}'"
     name = _bilingual(raw.get("name"), f"{where} name", problems)
-    raw_counts = raw.get("counts")
-    if not isinstance(raw_counts, list) or not raw_counts:
+    kind = _kind(raw, where, problems)
+    raw_counts = raw.get("counts", [] if kind in WRITTEN_KINDS else None)
+    if not isinstance(raw_counts, list) or not (raw_counts or kind in WRITTEN_KINDS):
         problems.append(f"{where}: needs a non-empty list of counts")
         return None
     counts = [_count(c, where, problems) for c in raw_counts]
@@ -86,15 +113,26 @@ def _type(raw: Any, index: int, problems: list[str]) -> ReportType | None:
     note_required = raw.get("note_required", False)
     if not isinstance(note_required, bool):
         problems.append(f"{where}: note_required must be true or false")
-    if not name or None in counts:
+    if not name or None in counts or kind is None:
         return None
-    return ReportType(raw["id"], name, tuple(counts), note_required is True)
+    return ReportType(raw["id"], name, tuple(counts), note_required is True or kind in WRITTEN_KINDS, kind)
+
+
+def _kind(raw: dict, where: str, problems: list[str]) -> str | None:
+    """The type's kind (default: an activity); the written kinds always ask for their text."""
+    kind = raw.get("kind", ACTIVITY)
+    if kind not in KINDS:
+        problems.append(f"{where}: kind must be one of {', '.join(KINDS)}")
+        return None
+    if kind in WRITTEN_KINDS and raw.get("note_required") is False:
+        problems.append(f"{where}: a {kind} type always asks for its text (note_required cannot be false)")
+    return kind
 
 
 def parse_report_types(path: Path) -> tuple[list[ReportType], list[Problem]]:
     """Read and check the file; types with problems are left out and the problems returned."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return [], [Problem(path, f"cannot read report types: {exc}")]
     if not isinstance(data, dict) or not isinstance(data.get("types"), list) or not data["types"]:

@@ -4,18 +4,29 @@ Each report carries its team's unit path, so "the child unit a report belongs
 to" is the path segment right after the root's path: grouped in SQL with
 `substr`/`split_part`, never a Python loop over report rows. A unit with no
 reports is absent (None), which is not the same as a unit that reported 0.
+Reports of the root unit's own team form a row of their own, named as such
+(`own_team_name`), and a total row sums the whole subtree.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Member, OrgUnit, Team
 from bot.db.reports import Report
+from bot.i18n import N_, Translator
+from bot.services import rollup_scan
 
 COUNTED = ("pending", "approved")  # returned reports are sent back for correction and never counted
+NO_DEADLINE = datetime.max.replace(tzinfo=UTC)  # when only totals are asked, every team is "on time"
+OWN_TEAM = N_("{unit}'s own team")
+
+
+def own_team_name(tr: Translator, unit_name: str) -> str:
+    """The row of a unit's own team, never to be read as the unit's total ("Xã X's own team")."""
+    return tr.t(OWN_TEAM, unit=unit_name)
 
 
 @dataclass(frozen=True)
@@ -25,11 +36,12 @@ class TypeTotal:
     reports: int
     people: int | None
     teams: int
+    counts: dict[str, int | None] = field(default_factory=dict, compare=False)  # {count id: sum}, when asked
 
 
 @dataclass
 class UnitRow:
-    """One child unit of the root (or the root's own team): its totals and completeness."""
+    """One child unit of the root (or the root's own team, or the total): its totals and completeness."""
 
     unit: OrgUnit
     by_type: dict[str, TypeTotal] | None = None  # None: no reports at all ("no data", not zero)
@@ -37,6 +49,7 @@ class UnitRow:
     reported: int = 0
     on_time: int = 0
     late: int = 0
+    own_team: bool = False  # the root unit's own team only, not its subtree
 
     @property
     def reports(self) -> int | None:
@@ -50,13 +63,14 @@ class UnitRow:
 
 @dataclass
 class Rollup:
-    """The roll-up of a subtree: rows per child unit, totals per type and per count."""
+    """The roll-up of a subtree: rows per child unit then the root's own team, the total, sums per count."""
 
     root: OrgUnit
     start: date
     end: date
     approved_only: bool
     units: list[UnitRow] = field(default_factory=list)
+    total: UnitRow | None = None
     counts: dict[str, dict[str, int | None]] = field(default_factory=dict)
 
 
@@ -71,28 +85,45 @@ def _where(root: OrgUnit, start: date, end: date, approved_only: bool):
 
 def child_key(session: AsyncSession, path_column, root: OrgUnit):
     """SQL for the id (as text) of the root's child whose subtree holds the row; '' for the root itself."""
-    rest = func.substr(path_column, len(root.path) + 1)
-    if session.bind.dialect.name == "sqlite":
-        return func.substr(rest, 1, func.instr(rest, "/") - 1)
-    return func.split_part(rest, "/", 1)
+    return rollup_scan.child_key(session.bind.dialect.name, path_column, root)
+
+
+async def _scan(session: AsyncSession, root: OrgUnit, start: date, end: date, approved_only: bool,
+                kinds: dict[str, list[str]] | None = None, deadline: datetime = NO_DEADLINE) -> rollup_scan.Figures:
+    statuses = ("approved",) if approved_only else COUNTED
+    return await rollup_scan.figures(session, root, start, end, deadline, statuses, kinds)
+
+
+def _unit_id(root: OrgUnit, key: str) -> int:
+    return int(key) if key else root.id
+
+
+def _type_totals(root: OrgUnit, found: rollup_scan.Figures, kinds: dict[str, list[str]] | None
+                 ) -> dict[int, dict[str, TypeTotal]]:
+    """{child unit id: {type id: TypeTotal}} from the scan, each type's counts named (`people` from its column)."""
+    extra = rollup_scan.extra_counts(kinds)
+    result: dict[int, dict[str, TypeTotal]] = {}
+    for (child, type_id), (n, people, teams, *sums) in found.totals.items():
+        named = {"people": people, **dict(zip(extra, sums, strict=True))}
+        counts = {c: named.get(c) for c in (kinds or {}).get(type_id, [])}
+        result.setdefault(_unit_id(root, child), {})[type_id] = TypeTotal(n, people, teams, counts)
+    return result
 
 
 async def totals_by_unit_and_type(session: AsyncSession, root: OrgUnit, start: date, end: date,
-                                  approved_only: bool = False) -> dict[int, dict[str, TypeTotal]]:
-    """{child unit id: {type id: TypeTotal}}: one statement; reports are first grouped per team and type
-    (plain columns, cheap), then the few thousand groups are mapped to child units by path."""
-    per_team = (select(Report.team_id, Report.unit_path, Report.type_id, func.count().label("n"),
-                       func.sum(Report.people).label("people"))
-                .where(_where(root, start, end, approved_only))
-                .group_by(Report.team_id, Report.unit_path, Report.type_id).subquery())
-    key = child_key(session, per_team.c.unit_path, root).label("child")
-    query = (select(key, per_team.c.type_id, func.sum(per_team.c.n), func.sum(per_team.c.people), func.count())
-             .group_by(key, per_team.c.type_id))
-    result: dict[int, dict[str, TypeTotal]] = {}
-    for child, type_id, n, people, teams in await session.execute(query):
-        unit_id = int(child) if child else root.id
-        result.setdefault(unit_id, {})[type_id] = TypeTotal(n, None if people is None else int(people), teams)
-    return result
+                                  approved_only: bool = False, kinds: dict[str, list[str]] | None = None
+                                  ) -> dict[int, dict[str, TypeTotal]]:
+    """{child unit id: {type id: TypeTotal}}: one scan (bot/services/rollup_scan.py). With `kinds`
+    ({type id: its count ids}) each TypeTotal also sums the type's counts."""
+    return _type_totals(root, await _scan(session, root, start, end, approved_only, kinds), kinds)
+
+
+async def monthly(session: AsyncSession, root: OrgUnit, start: date, end: date, approved_only: bool = False
+                  ) -> dict[tuple[int, int], tuple[int, int | None]]:
+    """{(year, month): (reports, people helped)} of the subtree, for the chart's line (months with none absent)."""
+    statuses = ("approved",) if approved_only else COUNTED
+    found = await rollup_scan.months(session, root, start, end, statuses)
+    return {(int(key[:4]), int(key[5:7])): value for key, value in found.items()}
 
 
 async def count_totals(session: AsyncSession, root: OrgUnit, start: date, end: date, count_ids: list[str],
@@ -110,36 +141,51 @@ async def completeness(session: AsyncSession, root: OrgUnit, start: date, end: d
                        approved_only: bool = False) -> dict[int, tuple[int, int, int, int]]:
     """{child unit id: (teams expected, reported, on time, late)}: a team is on time when its first
     report for the period arrived by `deadline`."""
-    first = (select(Report.team_id, func.min(Report.created_at).label("first_at"))
-             .where(_where(root, start, end, approved_only)).group_by(Report.team_id).subquery())
-    key = child_key(session, OrgUnit.path, root).label("child")
-    on_time = func.sum(case((first.c.first_at <= deadline, 1), else_=0))
-    late = func.sum(case((first.c.first_at > deadline, 1), else_=0))
-    query = (select(key, func.count(Team.id), func.count(first.c.team_id), on_time, late)
-             .select_from(Team).join(OrgUnit, Team.unit_id == OrgUnit.id)
-             .outerjoin(first, first.c.team_id == Team.id)
-             .where(OrgUnit.path.startswith(root.path), Team.active).group_by(key))
-    return {int(child) if child else root.id: (expected, reported, int(ok or 0), int(lt or 0))
-            for child, expected, reported, ok, lt in await session.execute(query)}
+    found = await _scan(session, root, start, end, approved_only, deadline=deadline)
+    return {_unit_id(root, key): value for key, value in found.teams.items()}
 
 
 async def rollup(session: AsyncSession, root: OrgUnit, start: date, end: date, *, deadline: datetime,
-                 count_ids: list[str], approved_only: bool = False) -> Rollup:
+                 count_ids: list[str], approved_only: bool = False, kinds: dict[str, list[str]] | None = None
+                 ) -> Rollup:
     """Everything `cdsbot reports summary` and the officers' view show, for one subtree and period."""
+    found = await _scan(session, root, start, end, approved_only, kinds, deadline)
+    totals = _type_totals(root, found, kinds)
+    teams = {_unit_id(root, key): value for key, value in found.teams.items()}
+    # A retired unit nests under its successor (bot/services/remap_apply.py), so its reports count there;
+    # it has a row of its own only where it has figures (the successor's predecessors, side by side).
     children = list((await session.execute(
-        select(OrgUnit).where(or_(OrgUnit.parent_id == root.id, OrgUnit.id == root.id)).order_by(OrgUnit.depth,
-                                                                                                 OrgUnit.name)
+        select(OrgUnit).where(OrgUnit.parent_id == root.id, or_(OrgUnit.retired_on.is_(None),
+                                                                OrgUnit.id.in_(set(totals) | set(teams))))
+        .order_by(OrgUnit.name)
     )).scalars())
-    totals = await totals_by_unit_and_type(session, root, start, end, approved_only)
-    teams = await completeness(session, root, start, end, deadline, approved_only)
     result = Rollup(root, start, end, approved_only)
-    for unit in children:
-        if unit.id == root.id and unit.id not in teams and unit.id not in totals and len(children) > 1:
-            continue  # the root has no team of its own
+    has_own_team = root.id in teams or root.id in totals or not children
+    for unit in children + ([root] if has_own_team else []):
         expected, reported, on_time, late = teams.get(unit.id, (0, 0, 0, 0))
-        result.units.append(UnitRow(unit, totals.get(unit.id), expected, reported, on_time, late))
+        result.units.append(UnitRow(unit, totals.get(unit.id), expected, reported, on_time, late,
+                                    own_team=unit.id == root.id))
+    result.total = _total(root, result.units)
     result.counts = await count_totals(session, root, start, end, count_ids, approved_only)
     return result
+
+
+def _total(root: OrgUnit, rows: list[UnitRow]) -> UnitRow:
+    """The whole subtree: the sum of its rows (no team is in two rows)."""
+    by_type: dict[str, TypeTotal] = {}
+    for row in rows:
+        for type_id, part in (row.by_type or {}).items():
+            seen = by_type.get(type_id, TypeTotal(0, None, 0))
+            counts = {c: _plus(seen.counts.get(c), v) for c, v in part.counts.items()}
+            by_type[type_id] = TypeTotal(seen.reports + part.reports, _plus(seen.people, part.people),
+                                         seen.teams + part.teams, counts)
+    return UnitRow(root, by_type or None, *(sum(getattr(r, f) for r in rows)
+                                            for f in ("expected", "reported", "on_time", "late")))
+
+
+def _plus(a: int | None, b: int | None) -> int | None:
+    """a + b where None means "no figure" (not zero): None only when both are None."""
+    return a if b is None else (a or 0) + b
 
 
 async def team_period(session: AsyncSession, team_id: int, start: date, end: date) -> tuple[int, int]:

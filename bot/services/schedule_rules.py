@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import LOCAL_TZ
 
-EVERY = ("once", "daily", "weekly", "monthly", "yearly")
+EVERY = ("once", "daily", "weekly", "monthly", "yearly")  # what staff may pick for a broadcast
+RULES = (*EVERY, "quarterly")  # quarterly: a reporting deadline in the first month of each quarter
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _DAY_MONTH = re.compile(r"^(\d{1,2})[-/](\d{1,2})$")
@@ -54,14 +55,14 @@ class Rule:
     at: datetime | None = None  # once: aware, local
     time: time | None = None
     days: tuple[int, ...] = ()  # weekly: 0 = Monday
-    day: int | None = None  # monthly: day of month (31 = the month's last day in shorter months)
+    day: int | None = None  # monthly, quarterly: day of month (31 = the month's last day in shorter months)
     month_day: tuple[int, int] | None = None  # yearly: (month, day)
 
     @classmethod
     def from_dict(cls, raw: dict, tz: ZoneInfo = LOCAL_TZ) -> Rule:
         every = raw.get("every")
-        if every not in EVERY:
-            raise BadRule(f"every must be one of {', '.join(EVERY)}")
+        if every not in RULES:
+            raise BadRule(f"every must be one of {', '.join(RULES)}")
         if every == "once":
             return cls("once", at=datetime.fromisoformat(raw["at"]).replace(tzinfo=tz))
         rule = cls(every, time=parse_time(raw.get("time") or ""),
@@ -69,8 +70,8 @@ class Rule:
                    day=raw.get("day"), month_day=parse_day_month(raw["date"]) if raw.get("date") else None)
         if every == "weekly" and (not rule.days or len(rule.days) != len(raw.get("days", []))):
             raise BadRule(f"weekly needs days from {', '.join(WEEKDAYS)}")
-        if every == "monthly" and not (isinstance(rule.day, int) and 1 <= rule.day <= 31):
-            raise BadRule("monthly needs a day of the month from 1 to 31")
+        if every in ("monthly", "quarterly") and not (isinstance(rule.day, int) and 1 <= rule.day <= 31):
+            raise BadRule(f"{every} needs a day of the month from 1 to 31")
         if every == "yearly" and rule.month_day is None:
             raise BadRule("yearly needs a date like 10-10")
         return rule
@@ -81,7 +82,7 @@ class Rule:
         raw: dict = {"every": self.every, "time": self.time.strftime("%H:%M")}
         if self.every == "weekly":
             raw["days"] = [WEEKDAYS[d] for d in self.days]
-        if self.every == "monthly":
+        if self.every in ("monthly", "quarterly"):
             raw["day"] = self.day
         if self.every == "yearly":
             raw["date"] = f"{self.month_day[1]:02d}-{self.month_day[0]:02d}"
@@ -90,7 +91,9 @@ class Rule:
     def _matches(self, day: date) -> bool:
         if self.every == "weekly":
             return day.weekday() in self.days
-        if self.every == "monthly":
+        if self.every == "quarterly" and day.month % 3 != 1:  # January, April, July, October
+            return False
+        if self.every in ("monthly", "quarterly"):
             return day.day == min(self.day, calendar.monthrange(day.year, day.month)[1])
         if self.every == "yearly":
             month, mday = self.month_day
@@ -116,7 +119,7 @@ class Rule:
         if self.every == "once":
             return f"once {self.at:%Y-%m-%d %H:%M}"
         extra = {"weekly": ",".join(WEEKDAYS[d] for d in self.days), "monthly": f"day {self.day}",
-                 "yearly": self.to_dict().get("date", "")}.get(self.every, "")
+                 "quarterly": f"day {self.day}", "yearly": self.to_dict().get("date", "")}.get(self.every, "")
         return " ".join(p for p in (self.every, extra, f"{self.time:%H:%M}") if p)
 
 

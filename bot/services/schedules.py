@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels import registry
 from bot.clock import LOCAL_TZ
 from bot.db.broadcasts import Broadcast
 from bot.db.models import OrgUnit
@@ -23,12 +24,11 @@ from bot.db.schedules import Schedule, ScheduleRun
 from bot.db.session import Database
 from bot.i18n import LOCALES, Translator
 from bot.services import broadcast as bc
-from bot.services import reminders, reports
-from bot.services.campaign_model import DATE_FORMAT
+from bot.services import broadcast_timing, reminders, reports
+from bot.services.reminders import MONTH_FORMATS
 from bot.services.schedule_rules import BadRule, Policy, Rule
 
 MAX_CATCH_UP = 1000  # due times handled per schedule and tick (a daily schedule after ~3 years down)
-MONTH_FORMATS = {"vi": "MM/yyyy", "en": "MMMM yyyy"}
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ async def _fire_next(db: Database, schedule_id: int, now: datetime, policy: Poli
             await _advance_only(db, schedule_id, due)
             return True
         if not late:
-            run.broadcast_id, run.deliveries = await perform(session, schedule, due, now)
+            run.broadcast_id, run.deliveries = await perform(session, schedule, due, now, policy)
         _advance(schedule, due)
         await session.commit()
         return Fired(schedule_id, run.id, due, run.status, run.deliveries)
@@ -191,8 +191,23 @@ async def send_missed(session: AsyncSession, run_id: int, now: datetime) -> Sche
     return run
 
 
-async def perform(session: AsyncSession, schedule: Schedule, due: datetime, now: datetime) -> tuple[int | None, int]:
-    """Queue what a schedule sends: (broadcast id or None, deliveries queued)."""
+async def drop_missed(session: AsyncSession, run_id: int, now: datetime) -> ScheduleRun:
+    """Never send a missed run, on staff's word (it stays listed as dropped); a run not missed is refused."""
+    run = await session.get(ScheduleRun, run_id)
+    if run is None:
+        raise LookupError(f"no schedule run with id {run_id}")
+    claimed = await session.execute(update(ScheduleRun).where(ScheduleRun.id == run_id, ScheduleRun.status == "missed")
+                                    .values(status="dropped", ran_at=now, note="dropped on staff request"))
+    if claimed.rowcount != 1:
+        raise ValueError(f"run {run_id} is not a missed run (status: {run.status})")
+    await session.refresh(run)
+    return run
+
+
+async def perform(session: AsyncSession, schedule: Schedule, due: datetime, now: datetime,
+                  policy: Policy | None = None) -> tuple[int | None, int]:
+    """Queue what a schedule sends: (broadcast id or None, deliveries queued); with a policy, what would still be
+    sending when the quiet hours begin waits for their end."""
     if schedule.action == "reminder":
         return None, await reminders.fire(session, reminder_spec(schedule.template, due), now)
     template = schedule.template
@@ -206,7 +221,10 @@ async def perform(session: AsyncSession, schedule: Schedule, due: datetime, now:
         session, sender=None, audience=bc.Audience(**template["audience"]), text_vi=texts["vi"],
         text_en=texts["en"], photo=template.get("photo"), ack=bool(template.get("ack")),
         guide_id=message.get("guide"), now=now)
-    return broadcast.id, await bc.expand(session, broadcast, now)
+    queued = await bc.expand(session, broadcast, now)
+    if policy is not None:
+        await broadcast_timing.hold_for_quiet_hours(session, broadcast.id, now, registry.rates(), policy)
+    return broadcast.id, queued
 
 
 def _turn(every: str, due: datetime) -> int:
@@ -223,19 +241,10 @@ def previous_month(due: datetime) -> tuple[date, date]:
 
 
 def reminder_spec(template: dict, due: datetime) -> dict:
-    """A reminder step as `reminders.fire` takes it: a monthly one's period is the calendar month before `due`."""
+    """A reminder step as `reminders.fire` takes it: a reporting period's is the month (quarter, year) `due` chases."""
     if "deadline_day" not in template:
         return template  # a yearly campaign's step: its period was fixed when armed
-    start, end = previous_month(due)
-    deadline = end + timedelta(days=template["deadline_day"])
-    text = template["text"]
-    if text:
-        text = {lang: words.format(month=format_date(start, MONTH_FORMATS[lang], locale=lang),
-                                   deadline=deadline.strftime(DATE_FORMAT)) for lang, words in text.items()}
-    names = {lang: format_date(start, "MMMM", locale=lang) for lang in LOCALES}  # "… report for October 2027"
-    return reminders.template(campaign=template["campaign"], name=names, year=start.year, start=start, end=end,
-                              deadline=deadline, target=template["target"], levels=template["levels"],
-                              roles=template["roles"], text=text, guide=template["guide"])
+    return reminders.period_spec(template, due)
 
 
 async def month_figures(session: AsyncSession, start: date, end: date) -> dict[str, int]:

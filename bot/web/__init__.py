@@ -1,4 +1,4 @@
-"""cdsbot's web pages: the member chat page (static files served by the `web` channel)."""
+"""cdsbot's web pages: the member chat page (served by the `web` channel) and the console (`bot.web.console`)."""
 
 from pathlib import Path
 

@@ -10,3 +10,4 @@ async def test_short_benchmark_delivers_each_message_once():
     assert (figures["unlimited_duplicates"], figures["unlimited_missing"]) == (0, 0)
     assert figures["throttled_429"] <= 3
     assert figures["rate_fraction"] > 0.5
+    assert figures["sender_peak_rss_mb"] <= 150  # the sending process (issue 16: a province-wide broadcast too)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.cli import DEMO_ROSTERS, import_files
+from bot.cli.common import DEMO_ROSTERS, import_files
 from bot.db.models import OrgUnit, Team
 from bot.services import org
 

@@ -168,13 +168,13 @@ class FakeTelegramAPI:
     async def __aexit__(self, *exc) -> None:
         await self.close()
 
-    async def start(self) -> None:
-        """Listen on 127.0.0.1, on a free port."""
+    async def start(self, port: int = 0) -> None:
+        """Listen on 127.0.0.1, on a free port unless one is given."""
         self._new_update = asyncio.Event()
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
-        self._runner, self.url = await serve_locally(app)
+        self._runner, self.url = await serve_locally(app, port)
 
     async def close(self) -> None:
         """Release pending long polls and stop the server."""

@@ -2,7 +2,8 @@
 
 `python -m tests.fakes.telegram_server [--limit N] [--chat-interval S]` prints its URL on the first
 line and serves until stdin closes. Extra methods for the benchmark (same token):
-`getStats` (deliveries per chat and text, 429s, first/last delivery time), `resetStats`,
+`getStats` (deliveries per chat and text, 429s, first/last delivery time, the most deliveries in
+any one-second window), `resetStats`,
 `setLimit` (`limit_per_s`, 0 = off).
 """
 
@@ -11,6 +12,16 @@ import asyncio
 import sys
 
 from tests.fakes.telegram_api import FakeTelegramAPI
+
+
+def busiest_second(times: list[float]) -> int:
+    """The most deliveries in any one-second window (a sliding window, as the limit is counted)."""
+    times, most, first = sorted(times), 0, 0
+    for last, moment in enumerate(times):
+        while times[first] <= moment - 1.0:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
 
 
 class BenchTelegramAPI(FakeTelegramAPI):
@@ -24,7 +35,8 @@ class BenchTelegramAPI(FakeTelegramAPI):
         self.calls.clear()
         times = [t for _, _, t in self.sent]
         return {"delivered": [[chat, text, n] for (chat, text), n in self.delivered.items()],
-                "throttled": self.throttled, "first": min(times, default=0.0), "last": max(times, default=0.0)}
+                "throttled": self.throttled, "first": min(times, default=0.0), "last": max(times, default=0.0),
+                "busiest_second": busiest_second(times)}
 
     async def _reset(self, params: dict) -> bool:
         self.calls.clear()

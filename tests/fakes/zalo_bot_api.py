@@ -2,7 +2,10 @@
 
 getUpdates hands out one update per call (wrapped in {ok, result}, or bare
 when queued with `bare=True`) and answers 408 when a long poll ends empty.
-It also serves the photo URLs used in image updates.
+Like production it answers getMe, builds image updates with `photo_url` (not
+the documented `photo`), and with `echo = True` redelivers every message the
+bot sends as an update from the bot's own id. It also serves the photo URLs
+used in image updates.
 """
 
 import asyncio
@@ -15,7 +18,9 @@ from aiohttp import web
 
 from tests.fakes.local_server import serve_locally
 
-TOKEN = "1234567890:fakeZaloBotSecret000000000000"
+BOT_ID = "1234567890"
+TOKEN = f"{BOT_ID}:fakeZaloBotSecret000000000000"
+BOT_NAME = "bot.cds_test"
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,9 @@ class FakeZaloBot:
 
     def __init__(self, token: str = TOKEN):
         self.token = token
+        self.bot_id = token.split(":")[0]
+        self.echo = False  # redeliver the bot's own sends as updates, as the live platform may
+        self.echoes: list[dict] = []  # those echoed updates, for webhook tests to post
         self.url = ""
         self.calls: list[Call] = []
         self.webhook = {"url": "", "secret_token": None}
@@ -45,6 +53,14 @@ class FakeZaloBot:
         """Queue an update for getUpdates; `bare` answers it without the {ok, result} wrapper."""
         self._updates.append((update, bare))
         self._new.set()
+
+    def image_update(self, message_id: str, chat_id: str, url: str, caption: str = "", date: int = 0) -> dict:
+        """A member's photo as live updates carry it: `photo_url` and `message_type`, no `photo`."""
+        message = {"message_id": message_id, "date": date or int(time.time() * 1000),
+                   "chat": {"id": chat_id, "chat_type": "PRIVATE"},
+                   "from": {"id": chat_id, "display_name": "Thành viên", "is_bot": False},
+                   "message_type": "CHAT_PHOTO", "photo_url": url}
+        return {"event_name": "message.image.received", "message": message | ({"caption": caption} if caption else {})}
 
     def fail_next(self, method: str, code: int, description: str, parameters: dict | None = None) -> None:
         self._errors.setdefault(method, deque()).append((code, description, parameters))
@@ -79,8 +95,8 @@ class FakeZaloBot:
         if self._errors.get(method):
             return self._error(*self._errors[method].popleft())
         handler = getattr(self, f"_m_{method}", None)
-        if handler is None:
-            return self._error(404, "Method not found")
+        if handler is None:  # the error-code page: 400 is also a wrong path or API name
+            return self._error(400, "Bad request")
         return await handler(params)
 
     async def _photo(self, request: web.Request) -> web.Response:
@@ -94,8 +110,22 @@ class FakeZaloBot:
         return web.json_response({"ok": True, "result": result})
 
     async def _m_getMe(self, params: dict) -> web.Response:
-        return self._ok({"id": self.token.split(":")[0], "account_name": "bot.cds_test", "account_type": "BASIC",
+        return self._ok({"id": self.bot_id, "account_name": BOT_NAME, "account_type": "BASIC",
                          "can_join_groups": False})
+
+    def _sent(self, params: dict, fields: dict) -> web.Response:
+        """Answer a send; with `echo` on, the message also comes back as an update from the bot."""
+        result = {"message_id": f"m{next(self._ids)}", "date": int(time.time() * 1000)}
+        if self.echo:
+            chat = str(params["chat_id"])
+            message = {"message_id": result["message_id"], "date": result["date"],
+                       "chat": {"id": chat, "chat_type": "PRIVATE"},
+                       "from": {"id": self.bot_id, "display_name": BOT_NAME, "is_bot": True}} | fields
+            kind = "image" if "photo_url" in fields else "text"
+            update = {"event_name": f"message.{kind}.received", "message": message}
+            self.echoes.append(update)
+            self.push_update(update)
+        return self._ok(result)
 
     async def _m_getUpdates(self, params: dict) -> web.Response:
         """One update per call; an empty long poll ends with 408."""
@@ -129,14 +159,15 @@ class FakeZaloBot:
         text = params.get("text") or ""
         if not params.get("chat_id") or not 1 <= len(text) <= 2000:
             return self._error(400, "Bad Request: text must be 1-2000 characters")
-        return self._ok({"message_id": f"m{next(self._ids)}", "date": int(time.time() * 1000)})
+        return self._sent(params, {"text": text})
 
     async def _m_sendPhoto(self, params: dict) -> web.Response:
         if not params.get("chat_id") or not str(params.get("photo", "")).startswith(("http://", "https://")):
             return self._error(400, "Bad Request: photo must be a URL")
-        if len(params.get("caption") or "") > 2000:
+        caption = params.get("caption") or ""
+        if len(caption) > 2000:
             return self._error(400, "Bad Request: caption too long")
-        return self._ok({"message_id": f"m{next(self._ids)}", "date": int(time.time() * 1000)})
+        return self._sent(params, {"photo_url": params["photo"]} | ({"caption": caption} if caption else {}))
 
     async def _m_sendChatAction(self, params: dict) -> web.Response:
         return self._ok(True)

@@ -27,6 +27,9 @@ MESSAGES = {
     -211: "Out of quota",
     -213: "User has not followed OA",
     -216: "Access token is invalid",
+    216: "Access token is invalid",
+    -401: "Access token is invalid",
+    401: "Access token is invalid",
     -218: "Out of quota receive",
     -220: "Access token has expired or has been removed",
     -227: "User is banned or inactive more than 45 days",
@@ -57,6 +60,22 @@ def signed(event: dict | bytes, *, ident: str = APP_ID, secret: str = OA_SECRET_
     return raw, headers
 
 
+TEMPLATE_TYPES = ("media", "list", "request_user_info", "promotion", "transaction_order")
+
+
+def _known_shape(message: dict) -> bool:
+    """Only shapes with evidence pass (docs/zalo-api.md): a template attachment names a template_type Zalo's
+    SDKs send, or is text with a bare `buttons` payload. Anything else, such as Messenger's
+    `template_type: "button"`, gets -201 here (an assumption: what the live API does with it is unverified)."""
+    attachment = message.get("attachment")
+    if not attachment or attachment.get("type") != "template":
+        return True
+    payload = attachment.get("payload") or {}
+    if "template_type" in payload:
+        return payload["template_type"] in TEMPLATE_TYPES
+    return bool(payload.get("buttons")) and bool(message.get("text"))
+
+
 class FakeZaloOA:
     """`async with FakeZaloOA() as api:` then use `api.url` as both api_url and oauth_url."""
 
@@ -65,6 +84,7 @@ class FakeZaloOA:
         self.access_token = access_token  # the one valid token
         self.refresh_token = refresh_token  # the one usable refresh token
         self.expired_tokens: set[str] = set()  # these answer -220
+        self.invalid_token_error = -216  # what a wrong token gets; production also answers 216, -401 or 401
         self.calls: list[Call] = []
         self.delivered: list[dict] = []  # accepted CS bodies
         self.refresh_calls: list[dict] = []
@@ -129,7 +149,7 @@ class FakeZaloOA:
         if token in self.expired_tokens:
             return self._answer(-220)
         if token != self.access_token:
-            return self._answer(-216)
+            return self._answer(self.invalid_token_error)
         if self._scripts.get(path):
             return self._answer(self._scripts[path].popleft())
         return None
@@ -152,7 +172,7 @@ class FakeZaloOA:
             attachment = element.get("attachment_id")
             if attachment and (attachment not in self.uploads or attachment in self.expired_attachments):
                 return self._answer(-100)
-        if len(payload.get("buttons") or []) > 5:
+        if len(payload.get("buttons") or []) > 5 or not _known_shape(message):
             return self._answer(-201)
         self.delivered.append(body)
         return self._answer(0, {"message_id": f"msg{next(self._ids):04d}", "user_id": user})

@@ -58,7 +58,7 @@ async def test_officer_sends_to_a_commune_and_members_get_their_language(harness
     await chat.send("Team meeting at 8 am on Monday.")
     await chat.tap("bc:ack:yes")
     assert "will reach 60 members" in chat.text and "fake: 60" in chat.text
-    assert "about 1 minute" in chat.text
+    assert "Estimated sending time: under 1 s." in chat.text
     async with harness.db.session() as session:
         assert (await session.execute(select(Delivery).where(Delivery.broadcast_id.is_not(None)))).first() is None
     await chat.tap("bc:send")

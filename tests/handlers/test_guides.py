@@ -65,11 +65,23 @@ async def test_typing_words_from_anywhere_finds_guides(chat):
     assert await views(chat) == [("vneid-level2", "search")]
 
 
-async def test_nothing_found_offers_suggestions(chat):
+async def test_nothing_found_says_so_and_offers_the_topics(chat):
     await chat.tap("menu:guides")
     await chat.send("xyzzy qwerty")
-    assert "Không tìm thấy" in chat.text
-    assert len([p for p in chat.payloads if p.startswith("guide:")]) == 3
+    assert "Không có hướng dẫn nào khớp" in chat.text
+    assert [p for p in chat.payloads if p.startswith("guide:")] == []
+    assert [p for p in chat.payloads if p.startswith("guides:cat:")] == [
+        f"guides:cat:{c}" for c in library().categories("vi")]
+
+
+async def test_a_step_with_a_picture_sends_it_with_the_step(chat):
+    guide = library().get("mo-tai-khoan-ngan-hang", "vi")
+    n = next(i for i, step in enumerate(guide.steps, 1) if step.image)
+    await chat.send(payload=f"guide:{guide.id}:{n}")
+    assert chat.last[0].photo == str(guide.image_path(guide.steps[n - 1]))
+    assert chat.last[0].photo.endswith(".vi.png") and guide.steps[n - 1].title in chat.text
+    await chat.send(payload=f"guide:{guide.id}:1")
+    assert chat.last[0].photo is None
 
 
 async def test_menu_word_leaves_the_search(chat):

@@ -172,7 +172,7 @@ async def test_photo_step_refuses_bad_input_and_a_sixth_photo(harness, monkeypat
     await chat.send()  # a sticker or a voice note: no text, no photo
     assert "Please send a photo" in chat.text and chat.payloads == ["report:no_photo"]
     await chat.send(photo=put_photo(harness, "txt", b"this is not a picture at all"))
-    assert "not a photo I can read" in chat.text
+    assert "This file is not a photo" in chat.text
     await chat.send(photo=put_photo(harness, "huge", b"\xff\xd8" + b"0" * (21 * 1024 * 1024)))
     assert "too large (over 20 MB)" in chat.text
     await chat.send(photo="missing-on-the-platform")

@@ -3,9 +3,10 @@
 import pytest
 from sqlalchemy import func, select, update
 
+from bot.channels import registry
 from bot.db.broadcasts import Broadcast
 from bot.db.models import ChannelAccount, Delivery, Member, OrgUnit, Team
-from bot.outbox import BULK
+from bot.delivery.states import BULK
 from bot.services import broadcast as bc
 from tests.fakes.members import NOW, add_members
 
@@ -68,7 +69,7 @@ async def expand(db, broadcast_id: int) -> int:
 
 async def preview(db, audience: bc.Audience) -> bc.Preview:
     async with db.session() as session:
-        return await bc.preview(session, await bc.resolve(session, audience, None), bc.rates_for())
+        return await bc.preview(session, await bc.resolve(session, audience, None), registry.rates())
 
 
 async def test_audience_mixes_subtrees_levels_roles_and_languages(any_db, people):
@@ -196,7 +197,7 @@ async def test_pause_resume_cancel_and_status(any_db, people):
 
 
 async def test_pause_wins_over_rows_the_outbox_had_claimed(db, people):
-    from bot.outbox import Outbox
+    from bot.delivery.sender import Outbox
 
     broadcast = await make(db, bc.Audience(units=[DUC_NHUAN]))
     count = await expand(db, broadcast.id)

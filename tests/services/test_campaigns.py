@@ -1,4 +1,4 @@
-"""The National Digital Transformation Day campaign renders right for any year."""
+"""The National Digital Transformation Day campaign renders Quảng Ngãi's calendar right for any year."""
 
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import LOCAL_TZ
-from bot.services.campaign_model import LEVELS, ROLES, CampaignError
+from bot.services.campaign_model import LEVELS, CampaignError, ThemeMissing
 from bot.services.campaigns import (
     campaign_dates,
     check_campaigns,
@@ -16,6 +16,7 @@ from bot.services.campaigns import (
 
 FIXTURES = Path(__file__).parent / "testdata" / "content"
 YEARS = [2026, 2027, 2028, 2029]  # 2028 is a leap year
+THEME = {"vi": "Khai thác dữ liệu số để tạo ra giá trị", "en": "Harnessing digital data to create value"}  # 2023
 
 
 @pytest.fixture(scope="module")
@@ -31,76 +32,82 @@ def test_shipped_campaigns_have_no_problems():
     assert check_campaigns() == []
 
 
-def test_levels_and_roles_match_the_database():
-    from bot.db.models import ROLES as DB_ROLES
+def test_levels_match_the_database():
     from bot.db.models import UNIT_KINDS
 
     assert set(LEVELS) == set(UNIT_KINDS)
-    assert set(ROLES) == set(DB_ROLES)
 
 
 @pytest.mark.parametrize("year", YEARS)
 def test_key_dates(campaign, year):
     dates = campaign_dates(campaign, year)
     assert dates.anchor_date == date(year, 10, 10)
-    assert dates.period_start == date(year, 9, 15)
-    assert dates.period_end == date(year, 10, 15)
-    assert dates.deadline == date(year, 10, 20)
-    assert dates.week_start == date(year, 10, 4)
-    assert dates.reminder_dates == (date(year, 10, 17), date(year, 10, 19))
-    assert dates.escalations == (
-        (date(year, 10, 21), "leader"),
-        (date(year, 10, 23), "commune_officer"),
-        (date(year, 10, 25), "district_officer"),
-    )
+    assert (dates.period_start, dates.period_end) == (date(year, 9, 28), date(year, 10, 31))
+    assert (dates.week_start, dates.week_end) == (date(year, 9, 28), date(year, 10, 2))
+    assert dates.deadline == date(year, 10, 12) < dates.department_deadline == date(year, 10, 15)
+    assert dates.reminder_dates == (date(year, 10, 9), date(year, 10, 11))
+    assert dates.escalations == ((date(year, 10, 13), "leader"), (date(year, 10, 14), "commune_officer"))
 
 
 @pytest.mark.parametrize("year", YEARS)
 def test_render_dates_and_times(campaign, year):
-    events = render(campaign, year)
+    events = render(campaign, year, THEME)
     e = by_id(events)
     for event in events:
         assert event.when.tzinfo is LOCAL_TZ
         assert event.when.utcoffset() == timedelta(hours=7)
     day = e["dx-day"].when
     assert day.date() == date(year, 10, 10) and time(6) <= day.time() <= time(9)
-    assert e["comms-month-start"].when.date() == date(year, 9, 15)
-    assert e["dx-week-start"].when.date() == date(year, 10, 4)
+    assert e["leaders-plan"].when.date() == date(year, 9, 21)
+    assert e["dx-week-start"].when.date() == date(year, 9, 28)
+    assert e["dx-week-tip-safety"].when.date() == date(year, 10, 2)
+    assert e["consumer-month-start"].when.date() == date(year, 10, 1)
+    assert e["launch"].when.date() < date(year, 10, 10)
     assert e["day-before"].when.date() == date(year, 10, 9)
-    assert e["comms-month-end"].when.date() == date(year, 10, 15)
-    assert e["deadline-day"].when.date() == date(year, 10, 20)
-    assert e["report-reminder-d3"].when.date() == date(year, 10, 17)
-    assert e["report-reminder-d1"].when.date() == date(year, 10, 19)
+    assert e["deadline-day"].when.date() == date(year, 10, 12)
+    assert e["department-deadline"].when.date() == date(year, 10, 14)
+    assert e["consumer-month-end"].when.date() == date(year, 10, 31)
+    assert e["report-reminder-d3"].when.date() == date(year, 10, 9)
+    assert e["report-reminder-d1"].when.date() == date(year, 10, 11)
     assert e["report-reminder-d1"].kind == "reminder" and e["report-reminder-d1"].guide == "bot-gui-bao-cao"
     assert [ev.when for ev in events] == sorted(ev.when for ev in events)
 
 
 @pytest.mark.parametrize("year", YEARS)
 def test_every_text_renders_in_both_languages(campaign, year):
-    for event in render(campaign, year):
+    for event in render(campaign, year, THEME):
         assert set(event.text) == {"vi", "en"}
         for text in event.text.values():
             assert text and "{" not in text and "}" not in text, (event.event_id, text)
-    e = by_id(render(campaign, year))
-    assert f"15/09/{year}" in e["comms-month-start"].text["vi"]
-    assert f"20/10/{year}" in e["deadline-day"].text["en"]
-    assert f"04/10/{year}" in e["dx-week-start"].text["vi"]
+    e = by_id(render(campaign, year, THEME))
+    assert f"28/09/{year}" in e["dx-week-start"].text["vi"] and f"02/10/{year}" in e["dx-week-start"].text["vi"]
+    assert f"12/10/{year}" in e["deadline-day"].text["en"] and f"15/10/{year}" in e["deadline-day"].text["en"]
 
 
-def test_theme_default_and_override(campaign):
-    default = by_id(render(campaign, 2026))["dx-day"].text
-    assert campaign.default_theme["vi"] in default["vi"]
-    assert campaign.default_theme["en"] in default["en"]
+def test_the_theme_is_the_years_and_never_made_up(campaign):
+    with pytest.raises(ThemeMissing):
+        render(campaign, 2027)
+    with pytest.raises(ThemeMissing):
+        render(campaign, 2027, theme={"vi": "  ", "en": "Only English"})
     custom = by_id(render(campaign, 2027, theme={"vi": "Chủ đề riêng {x}"}))["dx-day"].text
     assert "Chủ đề riêng {x}" in custom["vi"]  # a theme is inserted as is, never re-formatted
-    assert campaign.default_theme["en"] in custom["en"]  # missing language falls back
+    assert "Chủ đề riêng {x}" in custom["en"]  # no English theme: the Vietnamese one, not an invented one
+    both = by_id(render(campaign, 2027, THEME))["dx-day"].text
+    assert THEME["vi"] in both["vi"] and THEME["en"] in both["en"]
+    draft = by_id(render(campaign, 2027, stand_in="[theme?]"))["dx-day"].text
+    assert "[theme?]" in draft["vi"] and "[theme?]" in draft["en"]
+
+
+def test_a_campaign_that_never_quotes_the_theme_needs_none():
+    campaign = load_campaign("demo", root=FIXTURES / "valid" / "campaigns")
+    assert not campaign.uses_theme and render(campaign, 2027)
 
 
 def test_events_open_known_guides(campaign):
     from bot.services.guide_library import load_guides
 
     library = load_guides()
-    for event in render(campaign, 2026):
+    for event in render(campaign, 2026, THEME):
         if event.guide:
             assert library.get(event.guide, "vi") is not None
 
@@ -138,6 +145,15 @@ def test_period_may_cross_new_year(tmp_path):
         ("guide: alpha", "guide: nowhere", "unknown guide 'nowhere'"),
         ('en: "Today is {anchor_date}"', 'xx: "?"', "missing the 'en' text"),
         ("    offset_days: 0\n", "", "neither 'at' nor 'offset_days'"),
+        ("report_deadline: {offset_days: 10}", "report_deadline: {offset_days: 10}\ndefaults: {theme: {vi: a, en: b}}",
+         "no plan uses a made-up theme"),
+        ("report_deadline: {offset_days: 10}", "report_deadline: {offset_days: 10}\n"
+         "department_deadline: {month: 10, day: 15}", "must come before the department's deadline (15/10)"),
+        ("reminders: {before_deadline_days: [1],", "department_deadline: {month: 10, day: 25}\n"
+         "reminders: {escalate_after_days: [1, 5], escalate_to: [leader, commune_officer], before_deadline_days: [1],",
+         "escalations on or after the department's deadline (25/10): 25/10 (commune_officer)"),
+        ("report_deadline: {offset_days: 10}", "report_deadline: {offset_days: 10}\n"
+         "dx_week: {start: {month: 10, day: 2}, end: {month: 9, day: 28}}", "dx_week ends (28/09) before it starts"),
     ],
 )
 def test_check_campaigns_catches(tmp_path, old, new, words):

@@ -140,7 +140,7 @@ def test_cli_arms_once_plans_and_disarms(tmp_path, db):
     [
         ("day: 5,", "day: 25,", "day 1 to 28 of the month after the period (these fall on day 22 to 30)"),
         ("[3, 1]", "[5, 1]", "these fall on day 0 to 10"),
-        ("every: monthly, day: 5,", "every: weekly, days: [mon],", "reminders need a monthly deadline"),
+        ("every: monthly, day: 5,", "every: weekly, days: [mon],", "need a monthly, quarterly or yearly deadline"),
         ("due on {deadline}", "due on {anchor_date}", "unknown placeholder {anchor_date}"),
         ("\nreminders:", "\nmessages: []\nreminders:", "'messages' does not go with 'reminders'"),
         ("escalate_to: [leader, ", "escalate_to: [", "the same length"),

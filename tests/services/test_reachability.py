@@ -35,7 +35,7 @@ async def test_reach_per_district_and_channel(any_db, demo_roster):
         await member(session, "536-02", {"telegram": ("5", False)}, opted_out=True)
         await session.commit()
         rows = {r.code: r for r in await reach(session, None, NOW)}
-        assert len(rows) == 13
+        assert len(rows) == 14 and [code for code, row in rows.items() if row.own_team] == ["51"]  # + the province's
         assert (rows["533"].members, rows["533"].by_channel) == (3, {"telegram": 1, "zalo_oa": 1, "zalo_bot": 1})
         assert (rows["536"].members, rows["536"].by_channel) == (1, {"telegram": 1})
         assert (rows["522"].members, rows["522"].by_channel) == (0, {})

@@ -77,7 +77,7 @@ async def armed(demo_roster):
     await add_person(db, DUC_NHUAN, "officer", "commune-officer")
     await add_person(db, MO_DUC, "officer", "district-officer")
     async with db.session() as session:
-        await arming.arm(session, load_campaign("national-dx-day"), 2027, None, NOW)
+        await arming.arm(session, load_campaign("national-dx-day"), 2027, {"vi": "Chủ đề 2027"}, NOW)
         await session.commit()
     return db
 
@@ -85,43 +85,38 @@ async def armed(demo_roster):
 async def test_reminders_reach_only_non_reporters_and_escalate(armed):
     db = armed
     await report(db, "21409-01", date(2027, 10, 2))
-    before = await members_of(db, await reminders_at(db, 17))
+    before = await members_of(db, await reminders_at(db, 9))
     assert "21409-01" not in before and {"21409", "21409-02", "21409-03"} <= set(before)
     assert all(roles <= {"member", "leader"} for roles in before.values())
 
-    await report(db, "21409-02", date(2027, 10, 18))  # reports between the two reminders
-    day_before = await members_of(db, await reminders_at(db, 19))
+    await report(db, "21409-02", date(2027, 10, 10))  # reports between the two reminders
+    day_before = await members_of(db, await reminders_at(db, 11))
     assert "21409-02" not in day_before and "21409-01" not in day_before and "21409-03" in day_before
 
-    assert await reminders_at(db, 20) == []  # deadline day: the campaign's own message, no reminder
-    leaders = await members_of(db, await reminders_at(db, 21))
+    assert await reminders_at(db, 12) == []  # deadline day: the campaign's own message, no reminder
+    leaders = await members_of(db, await reminders_at(db, 13))
     assert set(leaders) == set(day_before) and all(roles == {"leader"} for roles in leaders.values())
-    assert await reminders_at(db, 22) == []
 
-    commune = await reminders_at(db, 23)
+    commune = await reminders_at(db, 14)  # the last step: before the department's deadline (15/10)
     assert [r.external_id for r in commune] == ["commune-officer"]
     note = commune[0].payload["text"]
     assert "teams in Xã Đức Nhuận have not sent" in note
     assert "Thôn 3" in note and "Thôn 1" not in note and "Thôn 2" not in note
 
-    district = await reminders_at(db, 25)
-    assert [r.external_id for r in district] == ["district-officer"]
-    assert "teams in Huyện Mộ Đức" in district[0].payload["text"] and "… and" in district[0].payload["text"]
-
 
 async def test_reminder_text_and_guide_follow_the_members_language(armed):
     db = armed
-    rows = await reminders_at(db, 17)
+    rows = await reminders_at(db, 9)
     by_lang = {r.payload["text"].split(":")[0] for r in rows}
     assert by_lang == {"Nhắc nhẹ", "A gentle reminder"}
     assert all(r.priority == 10 for r in rows)  # bulk, behind replies
     assert {r.payload["buttons"][0][0]["payload"] for r in rows} == {"guide:bot-gui-bao-cao"}
-    assert "20/10/2027" in rows[0].payload["text"]
+    assert "12/10/2027" in rows[0].payload["text"]
 
 
 async def test_a_team_that_reported_before_arming_time_is_never_reminded(armed):
     db = armed
     for code in ("21409", "21409-01", "21409-02", "21409-03", "21409-04", "21409-05"):
-        await report(db, code, date(2027, 9, 20))
-    assert await reminders_at(db, 17) == []  # the only teams with members all reported
-    assert len(await reminders_at(db, 21)) == 0 and len(await reminders_at(db, 23)) == 0
+        await report(db, code, date(2027, 9, 30))
+    assert await reminders_at(db, 9) == []  # the only teams with members all reported
+    assert len(await reminders_at(db, 13)) == 0 and len(await reminders_at(db, 14)) == 0

@@ -10,9 +10,10 @@ from tests.conftest import ROOT
 def test_the_shipped_report_types_are_valid_and_complete():
     assert check_report_types(ROOT / "content") == []
     types = load_report_types()
-    assert len(types) == 8 and types["other"].note_required and not types["vneid"].note_required
+    assert len(types) == 16 and types["other"].note_required and not types["vneid"].note_required
     assert types["training"].count("sessions").label_in("en") == "Sessions held"
-    assert all(t.name["vi"] and t.name["en"] and t.counts for t in types.values())
+    assert all(t.name["vi"] and t.name["en"] and (t.counts or t.kind != "activity") for t in types.values())
+    assert types["good_practice"].kind == "practice" and types["good_practice"].note_required
 
 
 @pytest.mark.parametrize("body,message", [

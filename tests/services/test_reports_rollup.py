@@ -18,7 +18,7 @@ DEADLINE = datetime(2026, 12, 5, 17, 0, tzinfo=UTC)
 COUNT_IDS = sorted({c.id for t in load_report_types().values() for c in t.counts})
 
 
-async def _generate(session, seed: int = 7, n: int = 2500) -> None:
+async def _generate(session, seed: int = 8, n: int = 2500) -> None:
     """Random reports over two-thirds of the demo roster's teams, some outside the period."""
     rng = random.Random(seed)
     teams = (await session.execute(select(Team.id, OrgUnit.path, OrgUnit.code)
@@ -26,7 +26,7 @@ async def _generate(session, seed: int = 7, n: int = 2500) -> None:
     member = Member(full_name="Người Tạo Dữ Liệu", team_id=teams[0][0], created_at=DEADLINE)
     session.add(member)
     await session.flush()
-    types = list(load_report_types().values())
+    types = [t for t in load_report_types().values() if t.counts]  # the written kinds count nothing
     chosen = rng.sample(teams, k=len(teams) * 2 // 3) + [t for t in teams if t.code in ("21409", "21409-03")]
     rows = []
     for i in range(n):
@@ -86,6 +86,11 @@ async def test_rollup_matches_a_plain_python_count(any_db, demo_roster, code, ap
         assert await reports.totals_by_unit_and_type(session, root, START, END, approved_only) == totals
         assert await reports.count_totals(session, root, START, END, COUNT_IDS, approved_only) == counts
         assert await reports.completeness(session, root, START, END, DEADLINE, approved_only) == complete
+        result = await reports.rollup(session, root, START, END, deadline=DEADLINE, count_ids=COUNT_IDS,
+                                      approved_only=approved_only)
+    assert result.total.reports == sum(t.reports for by in totals.values() for t in by.values())
+    assert result.total.expected == sum(c[0] for c in complete.values())
+    assert [row.unit.id for row in result.units if row.own_team] == ([root.id] if root.id in complete else [])
 
 
 async def test_no_data_is_not_zero_and_the_root_s_own_team_is_a_row(any_db, demo_roster):
@@ -102,7 +107,9 @@ async def test_no_data_is_not_zero_and_the_root_s_own_team_is_a_row(any_db, demo
         await session.flush()
         result = await reports.rollup(session, root, START, END, deadline=DEADLINE, count_ids=COUNT_IDS)
     rows = {row.unit.code: row for row in result.units}
-    assert rows["21409"].unit.id == root.id  # the commune's own team, kept apart from its villages
+    assert rows["21409"].unit.id == root.id and rows["21409"].own_team  # the commune's own team, apart from villages
+    assert result.units[-1] is rows["21409"] and not any(row.own_team for row in result.units[:-1])
+    assert (result.total.reports, result.total.people, result.total.unit.id) == (1, 0, root.id)
     assert rows["21409-03"].people == 0 and rows["21409-03"].reports == 1
     assert (rows["21409-03"].reported, rows["21409-03"].on_time, rows["21409-03"].late) == (1, 0, 1)
     assert rows["21409-04"].people is None and rows["21409-04"].by_type is None and rows["21409-04"].expected == 1
@@ -129,3 +136,4 @@ async def test_cli_summary_prints_vietnamese_numbers_and_json(db, demo_roster, c
     assert data["unit"] == "21409" and data["approved_only"] is True
     assert {row["code"] for row in data["units"]} >= {"21409", "21409-03"}
     assert any(row["reports"] is None and row["people"] is None for row in data["units"])
+    assert data["total"]["reports"] == sum(row["reports"] or 0 for row in data["units"])

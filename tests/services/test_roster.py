@@ -2,13 +2,16 @@
 
 import csv
 import importlib.util
+import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from bot.cli import import_files
-from bot.services import org
+from bench import roster as roster_bench
+from bot.cli.common import import_files
+from bot.services import org, roster
+from tests.conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = ROOT / "content" / "units"
@@ -20,7 +23,7 @@ BAD = [
     ("duplicate_code.csv", 5, "duplicate code 2 (first at line 4)"),
     ("cycle.csv", 3, "cycle"),
     ("cycle.csv", 4, "cycle"),
-    ("unknown_kind.csv", 3, "unknown kind 'county'"),
+    ("unknown_kind.csv", 3, "kind 'Huyện' must be a lower-case word"),
     ("empty_name.csv", 4, "empty name"),
     ("wrong_columns.csv", 1, "columns must be code,name,kind,parent_code"),
     ("latin1.csv", 2, "not UTF-8"),
@@ -117,3 +120,48 @@ def test_placeholder_villages_follow_the_rule():
         assert village["name"].startswith("Tổ dân phố " if urban else "Thôn "), (village, parent["name"])
     per_commune = Counter(v["parent_code"] for v in villages if v["parent_code"] != "536")
     assert len(per_commune) == 173 and set(per_commune.values()) == {5, 6}
+
+
+async def test_moving_a_unit_re_paths_its_whole_subtree(any_db, tmp_path):
+    tree = tmp_path / "tree.csv"
+    tree.write_text("code,name,kind,parent_code\n1,Tỉnh,province,\n2,Huyện A,district,1\n3,Huyện B,district,1\n"
+                    "4,Xã X,commune,2\n5,Thôn Y,village,4\n", encoding="utf-8")
+    assert not (await import_files(any_db, [tree], show_progress=False)).problems
+    move = tmp_path / "move.csv"
+    move.write_text("code,name,kind,parent_code\n4,Xã X mới,commune,3\n", encoding="utf-8")
+    result = await import_files(any_db, [move], show_progress=False)
+    assert (result.problems, result.created, result.updated, result.unchanged) == ([], 0, 1, 0)
+    async with any_db.session() as session:
+        units = {code: await org.unit_by_code(session, code) for code in "12345"}
+        assert units["5"].path == f"/{units['1'].id}/{units['3'].id}/{units['4'].id}/{units['5'].id}/"
+        assert (units["4"].depth, units["5"].depth) == (2, 3)
+        assert await org.unit_label(session, units["5"]) == "Thôn Y · Xã X mới · Huyện B"
+        assert [t.name for t, _u in await org.teams_in(session, units["4"])][0] == "Tổ CNSCĐ Xã X mới"
+
+
+async def test_progress_counts_every_row_once(db, tmp_path):
+    told = []
+    async with db.session() as session:
+        result = await roster.import_rosters(session, [ROSTERS / "good.csv"], progress=told.append)
+        await session.commit()
+    assert sum(told) == result.created == 3
+    async with db.session() as session:
+        again = await roster.import_rosters(session, [ROSTERS / "good.csv"], progress=told.append)
+    assert sum(told) == 6 and again.unchanged == 3
+
+
+async def test_a_field_over_the_csv_limit_is_a_problem_with_its_line(db, tmp_path):
+    huge = tmp_path / "huge.csv"
+    huge.write_text(f'code,name,kind,parent_code\n1,Tỉnh,province,\n2,"{"x" * 200_000}",district,1\n',
+                    encoding="utf-8")
+    result = await import_files(db, [huge], show_progress=False)
+    assert result.problems == [f"{huge}:3: field larger than field limit (131072)"]
+
+
+def test_the_roster_benchmark_runs_and_ends_with_one_json_line(capsys):
+    argv = ["--rows", "2000"] + (["--pg", POSTGRES_URL] if POSTGRES_URL else ["--only", "sqlite"])
+    results = roster_bench.main(argv)
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == results
+    for database in ("sqlite", "postgres") if POSTGRES_URL else ("sqlite",):
+        assert set(results[database]) == {"tree", "again", "chain"}
+        assert all(0 < seconds < 20 for seconds in results[database].values())

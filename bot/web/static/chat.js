@@ -1,13 +1,15 @@
-// cdsbot web chat: one tab = one chat; plain DOM, no framework, for cheap phones.
+// cdsbot web chat: one browser = one chat (the server's HttpOnly cookie says which); plain DOM, for cheap phones.
 (function () {
   "use strict";
 
-  var CHAT_KEY = "cdsbot.chat";
+  var UPLOAD_ERRORS = { not_image: "not_photo", too_large: "too_large", too_many: "too_many" }; // reason -> label
   var messages = document.getElementById("messages");
   var statusEl = document.getElementById("status");
   var form = document.getElementById("composer");
   var input = document.getElementById("input");
   var photoInput = document.getElementById("photo");
+  var LABELS = JSON.parse(document.body.dataset.labels);
+  var lang = document.documentElement.lang;
   var ws = null;
   var ready = false;
   var pending = []; // frames typed while offline, sent once the socket says ready
@@ -23,20 +25,30 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
-  // sessionStorage: a reload keeps the chat, another tab is another member.
-  function chatId() {
-    var id = sessionStorage.getItem(CHAT_KEY);
-    if (!id || !/^[A-Za-z0-9-]{8,64}$/.test(id)) {
-      id = uuid();
-      sessionStorage.setItem(CHAT_KEY, id);
-    }
-    return id;
+  function label(key) {
+    return LABELS[lang][key];
   }
 
   function setStatus(online) {
     ready = online;
-    statusEl.textContent = online ? document.body.dataset.online : document.body.dataset.connecting;
+    statusEl.textContent = label(online ? "online" : "connecting");
     statusEl.className = "status " + (online ? "online" : "connecting");
+  }
+
+  // The server names the chat's language once it knows it (the member's choice); the frame follows.
+  function setLang(code) {
+    if (!code || code === lang || !LABELS[code]) return;
+    lang = code;
+    document.documentElement.lang = code;
+    document.title = "cdsbot · " + label("team");
+    document.getElementById("team").textContent = label("team");
+    var photoBtn = document.getElementById("photo-btn");
+    photoBtn.title = label("photo");
+    photoBtn.setAttribute("aria-label", "📷 " + label("photo"));
+    input.placeholder = label("placeholder");
+    input.setAttribute("aria-label", label("placeholder"));
+    document.getElementById("send").textContent = label("send");
+    setStatus(ready);
   }
 
   function clock() {
@@ -114,6 +126,7 @@
   function onFrame(event) {
     var frame;
     try { frame = JSON.parse(event.data); } catch (e) { return; }
+    if (frame.lang) setLang(frame.lang);
     if (frame.type === "ready") {
       setStatus(true);
       backoff = 1000;
@@ -132,7 +145,10 @@
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     ws = new WebSocket(scheme + location.host + "/chat/ws");
-    ws.onopen = function () { ws.send(JSON.stringify({ type: "hello", chat: chatId() })); };
+    // `fresh`: nothing is on screen yet, so the server may greet (a reconnect mid-chat is not fresh).
+    ws.onopen = function () {
+      ws.send(JSON.stringify({ type: "hello", lang: lang, fresh: !messages.hasChildNodes() }));
+    };
     ws.onmessage = onFrame;
     ws.onclose = function () {
       setStatus(false);
@@ -159,15 +175,15 @@
     var body = new FormData();
     body.append("photo", file);
     fetch("/chat/upload", { method: "POST", body: body })
-      .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error(j.error); return j; }); })
+      .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error(j.reason); return j; }); })
       .then(function (j) {
         var frame = { type: "photo", ref: j.ref, id: uuid() };
         if (caption) frame.text = caption;
         send(frame);
       })
-      .catch(function () {
+      .catch(function (err) {
         wrap.firstChild.classList.add("failed");
-        addNote(document.body.dataset.photoError);
+        addNote(label(UPLOAD_ERRORS[err.message] || "photo_error"));
       });
   }
 

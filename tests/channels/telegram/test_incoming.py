@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.telegram import TelegramChannel, to_inbound
+from bot.config import ConfigError
 from bot.core.messages import Inbound
 from tests.fakes.telegram_api import FakeTelegramAPI
 
@@ -162,7 +163,7 @@ async def test_webhook_before_start_is_unavailable(api):
 
 
 def test_webhook_without_secret_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match="^CDSBOT_TELEGRAM_WEBHOOK_SECRET: "):
         TelegramChannel("1:x", webhook_url=HOOK_URL)
 
 

@@ -6,7 +6,7 @@ import zlib
 import pytest
 from aiohttp import web
 
-from bot.channels.web import WebChannel
+from bot.channels.web import OPENED, WebChannel
 from bot.core.messages import Button, Inbound, Outbound
 from tests.browser import requires_chromium, screenshot_path, serve
 
@@ -31,8 +31,12 @@ class EchoBot:
     def __init__(self, channel: WebChannel):
         self.channel = channel
         self.received: list[Inbound] = []
+        self.opened: list[Inbound] = []
 
     async def __call__(self, inbound: Inbound) -> None:
+        if (inbound.payload or "").startswith(OPENED):  # a fresh tab's greeting request: the bot stays quiet
+            self.opened.append(inbound)
+            return
         self.received.append(inbound)
         said = inbound.text or ""
         if inbound.payload:
@@ -57,7 +61,7 @@ async def site(tmp_path):
 
 
 async def open_chat(browser, url: str):
-    """A fresh phone-sized tab (its own context, so its own sessionStorage) showing the chat, online."""
+    """A fresh phone-sized tab (its own context, so its own chat cookie) showing the chat, online."""
     from playwright.async_api import expect
 
     page = await (await browser.new_context(**PHONE)).new_page()
@@ -94,7 +98,7 @@ async def test_member_types_taps_a_button_and_sends_a_photo(browser, site, tmp_p
     await page.screenshot(path=str(screenshot_path("chat.png")))
 
 
-async def test_two_tabs_are_two_chats_and_reload_keeps_the_chat(browser, site):
+async def test_two_browsers_are_two_chats_and_reload_keeps_the_chat(browser, site):
     from playwright.async_api import expect
 
     url, bot = site

@@ -1,4 +1,7 @@
-"""The web channel over real HTTP and WebSocket: frames in → Inbound, Outbound → frames, uploads, backlog."""
+"""The web channel over real HTTP and WebSocket: frames in → Inbound, Outbound → frames, uploads, backlog.
+
+A chat is the chat of its signed cookie; `open_chat` presents the cookie of a given chat id, from our own origin.
+"""
 
 import asyncio
 
@@ -9,26 +12,35 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.channels.base import Failure, SendError
 from bot.channels.web import MAX_UPLOAD, WebChannel
 from bot.core.messages import Button, Outbound
+from bot.web.chat_identity import COOKIE
 
-CHAT_A = "chat-aaaa-1111"
-CHAT_B = "chat-bbbb-2222"
+CHAT_A = "aaaaaaaa-1111-4111-8111-aaaaaaaaaaaa"
+CHAT_B = "bbbbbbbb-2222-4222-8222-bbbbbbbbbbbb"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+CHANNEL = web.AppKey("channel", WebChannel)
 
 
 @pytest.fixture
 async def client(channel: WebChannel):
     app = web.Application()
+    app[CHANNEL] = channel
     channel.setup_routes(app)
     async with TestClient(TestServer(app)) as client:
         yield client
 
 
+def as_chat(client: TestClient, chat: str) -> dict[str, str]:
+    """The headers of our own page's requests as `chat`: its signed cookie and our origin."""
+    channel = client.app[CHANNEL]
+    return {"Cookie": f"{COOKIE}={channel.identity.sign(chat)}", "Origin": str(client.make_url("")).rstrip("/")}
+
+
 async def open_chat(client: TestClient, chat: str):
-    """A socket that said hello and got `ready` back."""
-    ws = await client.ws_connect("/chat/ws")
-    await ws.send_json({"type": "hello", "chat": chat})
-    assert await ws.receive_json(timeout=2) == {"type": "ready", "chat": chat}
+    """A socket of `chat` that said hello and got `ready` back."""
+    ws = await client.ws_connect("/chat/ws", headers=as_chat(client, chat))
+    await ws.send_json({"type": "hello"})
+    assert await ws.receive_json(timeout=2) == {"type": "ready"}
     return ws
 
 
@@ -41,10 +53,10 @@ async def until(condition, timeout: float = 2.0) -> None:
     raise AssertionError("condition not met in time")
 
 
-async def upload(client: TestClient, data: bytes, field: str = "photo"):
+async def upload(client: TestClient, data: bytes, field: str = "photo", chat: str = CHAT_A):
     form = FormData()
     form.add_field(field, data, filename="p.png", content_type="image/png")
-    return await client.post("/chat/upload", data=form)
+    return await client.post("/chat/upload", data=form, headers=as_chat(client, chat))
 
 
 # --- incoming: frame -> Inbound ----------------------------------------------------
@@ -91,13 +103,15 @@ async def test_bad_upload_is_400(client, body, field):
 
 
 async def test_upload_that_is_not_multipart_is_400(client):
-    response = await client.post("/chat/upload", data=b"raw", headers={"Content-Type": "image/png"})
+    response = await client.post("/chat/upload", data=b"raw", headers={**as_chat(client, CHAT_A),
+                                                                       "Content-Type": "image/png"})
     assert response.status == 400
 
 
 MALFORMED = [
     "not json",
     "[1, 2]",
+    "[" * 20_000 + "]" * 20_000,  # deeper than the parser recurses
     {"type": "sticker", "id": "m-00000010"},
     {"type": ["text"], "id": "m-00000011"},
     {"type": "text", "text": "no id"},
@@ -108,7 +122,7 @@ MALFORMED = [
     {"type": "button", "id": "m-00000015"},
     {"type": "photo", "ref": "../../secret.png", "id": "m-00000016"},
     {"type": "photo", "ref": "AAAAAAAAAAAAAAAAAAAAAAAA.png", "id": "m-00000017"},
-    {"type": "hello", "chat": CHAT_B},
+    {"type": "hello"},
 ]
 
 
@@ -123,11 +137,11 @@ async def test_malformed_frame_gets_error_and_socket_stays_usable(client, sink, 
 
 
 async def test_bad_hello_gets_error_then_a_good_hello_works(client):
-    ws = await client.ws_connect("/chat/ws")
-    for hello in ({"type": "hello", "chat": "short"}, {"type": "hello", "chat": "bad/chat/id"}, {"type": "text"}):
+    ws = await client.ws_connect("/chat/ws", headers=as_chat(client, CHAT_A))
+    for hello in ({"type": "text", "text": "hi", "id": "m-00000001"}, {"type": "helo"}):
         await ws.send_json(hello)
         assert (await ws.receive_json(timeout=2))["type"] == "error"
-    await ws.send_json({"type": "hello", "chat": CHAT_A})
+    await ws.send_json({"type": "hello"})
     assert (await ws.receive_json(timeout=2))["type"] == "ready"
 
 
@@ -254,4 +268,4 @@ async def test_page_labels_follow_the_language(client):
     english = await (await client.get("/chat?lang=en")).text()
     assert 'placeholder="Nhập tin nhắn…"' in default and '<html lang="vi">' in default
     assert 'placeholder="Type a message…"' in english and '<html lang="en">' in english
-    assert 'data-online="online"' in english
+    assert "&#34;online&#34;: &#34;online&#34;" in english and "&#34;online&#34;: &#34;trực tuyến&#34;" in english

@@ -1,7 +1,8 @@
 """A member registers with an invite code on the Zalo bot, then files a report with a photo.
 
 Long polling, the real core, the outbox, the fake API (which also serves the photo URL). The Bot Platform
-has no buttons: the member reads the numbered options and types a number.
+has no buttons: the member reads the numbered options and types a number. The fake behaves like the live
+platform: the photo arrives as `photo_url`, and every message the bot sends comes back as an update.
 """
 
 import asyncio
@@ -18,8 +19,8 @@ from bot.channels.zalo_bot import ZaloBotChannel
 from bot.clock import Clock
 from bot.core.dispatcher import Core
 from bot.db.models import ChannelAccount, Conversation, Delivery, Member
+from bot.delivery.sender import Outbox
 from bot.i18n import Translator
-from bot.outbox import Outbox
 from bot.services.report_types import load_report_types
 from handlers import build_router
 from handlers.menu import show_menu
@@ -40,10 +41,6 @@ def message(n: int, **fields) -> dict:
 
 def update(n: int, text: str) -> dict:
     return {"event_name": "message.text.received", "message": message(n, text=text)}
-
-
-def image_update(n: int, url: str) -> dict:
-    return {"event_name": "message.image.received", "message": message(n, photo=url)}
 
 
 def jpeg(size: tuple[int, int] = (64, 48)) -> bytes:
@@ -70,6 +67,7 @@ async def api():
 async def test_member_registers_and_files_a_report_with_a_photo_through_the_bot(demo_roster, api, tmp_path):
     db = demo_roster
     media = tmp_path / "media"
+    api.echo = True  # the bot's own replies come back as updates; they must not reach the core
     channel = ZaloBotChannel(api.token, api.url)
     channel.poll_timeout = 0.2
     channel.limits = replace(channel.limits, chat_interval=0.0)  # no 0.5 s pause between replies: a fast test
@@ -129,13 +127,15 @@ async def test_member_registers_and_files_a_report_with_a_photo_through_the_bot(
         await say(number_shown(shown, VI.t("Today")), students.counts[0].label_in("vi"))
         await say("12", VI.t("🚫 No photo"))  # typed digits are the count here, not an option
         api.photos["lop-hoc.jpg"] = jpeg()
-        shown = await push(image_update(next(numbers), f"{api.url}/photos/lop-hoc.jpg"), VI.t("✅ Done"))
+        photo = api.image_update(f"e2e{next(numbers):04d}", CHAT, f"{api.url}/photos/lop-hoc.jpg")
+        shown = await push(photo, VI.t("✅ Done"))
         shown = await say(number_shown(shown, VI.t("✅ Done")), VI.t("⏭️ Skip"))
         summary = await say(number_shown(shown, VI.t("⏭️ Skip")), VI.t("📤 Send"))
         assert students.name_in("vi") in summary and f"{students.counts[0].label_in('vi')}: 12" in summary
         receipt = await say(number_shown(summary, VI.t("📤 Send")), "BC-")
 
         await assert_filed_with_one_photo(db, media, receipt, member.id)
+        assert len(api.echoes) == len(api.calls_to("sendMessage"))  # every reply was echoed, none answered
     finally:
         await channel.stop()
         await outbox.stop()

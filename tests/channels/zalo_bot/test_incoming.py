@@ -10,9 +10,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.channels.base import Failure, SendError
 from bot.channels.zalo_bot import ZaloBotChannel, to_inbound, updates_in
-from bot.core.messages import Inbound
-from tests.fakes.zalo_bot_api import FakeZaloBot
+from bot.config import ConfigError
+from bot.core.messages import Inbound, Outbound
+from tests.fakes.zalo_bot_api import BOT_ID, FakeZaloBot
 
 TESTDATA = Path(__file__).parent / "testdata"
 CHAT = "a1b2c3d4e5f6a7b8c9d0"
@@ -32,7 +34,11 @@ def fields(inbound: Inbound) -> dict:
 CASES = [
     ("text", {"message_id": "2d0b1e5f0a0000000001", "text": "Xin chào"}),
     ("image", {"message_id": "2d0b1e5f0a0000000002", "photo": "https://photo-stal-1.zdn.vn/fake/photo-0002.jpg",
-               "text": "Ảnh buổi tập huấn"}),
+               "text": "Ảnh buổi tập huấn"}),  # as the docs show it: `photo`
+    ("image_live", {"message_id": "2d0b1e5f0a0000000005", "photo": "https://photo-stal-1.zdn.vn/fake/photo-0005.jpg",
+                    "text": "Ảnh buổi tập huấn"}),  # as live updates carry it: `photo_url`
+    ("image_both", {"message_id": "2d0b1e5f0a0000000006",
+                    "photo": "https://photo-stal-1.zdn.vn/fake/photo-0006.jpg"}),  # `photo_url` wins
     ("sticker", {"message_id": "2d0b1e5f0a0000000003"}),
     ("unsupported", {"message_id": "2d0b1e5f0a0000000004"}),
     ("unknown_event", None),
@@ -50,6 +56,12 @@ def test_update_to_inbound(name, expected, wrapped):
         return
     want = {"channel": "zalo_bot", "external_id": CHAT, "display_name": "Lan Nguyễn", "received_at": SENT_AT}
     assert fields(got) == want | expected
+
+
+def test_echo_is_the_bots_own_message():
+    """The redelivered echo is an ordinary-looking update; only the sender id (getMe's id) gives it away."""
+    (update,) = updates_in(body("own_echo"))
+    assert update["message"]["from"]["id"] == BOT_ID == body("get_me")["result"]["id"]
 
 
 def test_not_an_update():
@@ -99,6 +111,70 @@ async def test_polling_wrapped_bare_and_dedupe(polling, api):
                                                 "2d0b1e5f0a0000000003"]
     assert api.calls_to("deleteWebhook") and not api.calls_to("setWebhook")
     assert all(c.params == {"timeout": "0.2"} for c in api.calls_to("getUpdates"))
+
+
+async def test_start_asks_getme_first_and_keeps_the_bots_id(polling, api):
+    channel, _ = polling
+    assert api.calls[0].method == "getMe" and channel.bot_id == BOT_ID
+
+
+async def test_polling_drops_the_bots_own_messages(polling, api):
+    channel, received = polling
+    api.push_update(body("own_echo")["result"])
+    api.push_update(body("text")["result"])
+    await received.wait_for(1)
+    await asyncio.sleep(0.1)
+    assert [i.message_id for i in received] == ["2d0b1e5f0a0000000001"]
+
+
+async def test_polling_a_live_photo_reaches_the_core_with_its_url(polling, api):
+    _, received = polling
+    api.push_update(body("image_live")["result"])
+    await received.wait_for(1)
+    assert received[0].photo == "https://photo-stal-1.zdn.vn/fake/photo-0005.jpg"
+
+
+async def test_every_sent_message_echoed_back_is_dropped(polling, api):
+    """The fake echoes like the live platform: what the bot sends never comes back to the core."""
+    channel, received = polling
+    api.echo = True
+    await channel.send("a1b2c3d4e5f6a7b8c9d0", Outbound("Cảm ơn bạn!"))
+    await channel.send("a1b2c3d4e5f6a7b8c9d0", Outbound("Ảnh", photo="https://cdn.example.vn/p.jpg"))
+    api.push_update(body("text")["result"])
+    await received.wait_for(1)
+    await asyncio.sleep(0.1)
+    assert len(api.echoes) == 2 and [i.text for i in received] == ["Xin chào"]
+
+
+@pytest.mark.parametrize(("token", "api_path", "setting"), [
+    ("999:wrong-token-000000", "", "CDSBOT_ZALO_BOT_TOKEN"),
+    (None, "/not-the-bot-api", "CDSBOT_ZALO_BOT_API_URL"),
+], ids=["wrong token", "wrong api url"])
+async def test_start_refused_names_the_setting_and_never_the_token(api, token, api_path, setting):
+    channel = ZaloBotChannel(token or api.token, api.url + api_path)
+    with pytest.raises(ConfigError) as caught:
+        await channel.start(Received().sink)
+    message = str(caught.value)
+    assert message.startswith(f"{setting}: ") and "\n" not in message
+    assert (token or api.token) not in message and "wrong-token" not in message
+    assert not api.calls_to("deleteWebhook") and not api.calls_to("getUpdates")
+    await channel.stop()
+
+
+async def test_sending_only_start_checks_the_token_and_reads_nothing(api):
+    channel = ZaloBotChannel(api.token, api.url)
+    await channel.start(None)
+    await asyncio.sleep(0.05)
+    assert [c.method for c in api.calls] == ["getMe"] and channel.bot_id == BOT_ID
+    await channel.stop()
+
+
+async def test_start_with_the_platform_down_is_retryable(api):
+    channel = ZaloBotChannel(api.token, "http://127.0.0.1:9")
+    with pytest.raises(SendError) as caught:
+        await channel.start(Received().sink)
+    assert caught.value.failure is Failure.RETRYABLE and api.token not in str(caught.value)
+    await channel.stop()
 
 
 async def test_polling_survives_errors_and_408(api):
@@ -151,6 +227,16 @@ async def test_webhook_valid_secret_delivers_once(webhook, wrapped):
     assert [i.text for i in received] == ["Xin chào"]
 
 
+@pytest.mark.parametrize("wrapped", [True, False], ids=["wrapped", "bare"])
+async def test_webhook_drops_the_bots_own_messages(webhook, wrapped):
+    client, received = webhook
+    for name in ("own_echo", "image_live"):
+        update = body(name) if wrapped else body(name)["result"]
+        response = await client.post("/webhooks/zalo_bot", json=update, headers={"X-Bot-Api-Secret-Token": SECRET})
+        assert response.status == 200  # accepted, so the platform does not deliver the echo again
+    assert [i.photo for i in received] == ["https://photo-stal-1.zdn.vn/fake/photo-0005.jpg"]
+
+
 BAD = [
     ("forged secret", {"X-Bot-Api-Secret-Token": "not-the-secret"}, json.dumps(body("text")), 403),
     ("missing secret", {}, json.dumps(body("text")), 403),
@@ -169,5 +255,5 @@ async def test_webhook_bad_requests(webhook, case, headers, raw, status):
 
 
 def test_webhook_needs_a_proper_secret():
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match="^CDSBOT_ZALO_BOT_WEBHOOK_SECRET: "):
         ZaloBotChannel("1:x", webhook_url=HOOK_URL, webhook_secret="short")

@@ -1,6 +1,8 @@
 """Outgoing table: an Outbound → the exact Bot API calls, and how each error is labelled."""
 
+import json
 import logging
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -14,6 +16,7 @@ from tests.fakes.zalo_bot_api import FakeZaloBot
 CHAT = "a1b2c3d4e5f6a7b8c9d0"
 JPEG = b"\xff\xd8\xff\xe0fake-jpeg-bytes"
 PUBLIC = "https://cds.example.vn"
+ERRORS = Path(__file__).parent / "testdata" / "errors"
 
 
 @pytest.fixture
@@ -86,26 +89,58 @@ async def test_photo_with_long_text_sends_photo_then_text(channel, api):
     assert "caption" not in api.calls[0].params
 
 
-LABELS = [
-    (429, {"retry_after": 7}, Failure.THROTTLED, 7.0),
-    (429, None, Failure.THROTTLED, 5.0),
-    (401, None, Failure.CONFIG, None),
-    (404, None, Failure.CONFIG, None),
-    (403, None, Failure.GONE, None),
-    (400, None, Failure.PERMANENT, None),
+# Every code on the platform's error-code page (testdata/errors/<code>.json, the platform's own answer shape)
+# and the outbox label it must get. 403 is "internal server error" there: retried, the member is not gone.
+ERROR_PAGE = {
+    400: (Failure.PERMANENT, None),
+    401: (Failure.CONFIG, None),
+    403: (Failure.RETRYABLE, None),
+    404: (Failure.PERMANENT, None),
+    408: (Failure.RETRYABLE, None),
+    429: (Failure.THROTTLED, 5.0),
+}
+
+
+def test_every_documented_code_is_in_the_table():
+    assert sorted(int(path.stem) for path in ERRORS.glob("*.json")) == sorted(ERROR_PAGE)
+
+
+@pytest.mark.parametrize("code", sorted(ERROR_PAGE), ids=str)
+async def test_error_page_code_label(channel, api, code):
+    answer = json.loads((ERRORS / f"{code}.json").read_text("utf-8"))
+    assert answer["ok"] is False and answer["error_code"] == code
+    api.fail_next("sendMessage", code, answer["description"], answer.get("parameters"))
+    with pytest.raises(SendError) as caught:
+        await channel.send(CHAT, Outbound("Xin chào"))
+    assert (caught.value.failure, caught.value.retry_after) == ERROR_PAGE[code]
+    assert answer["description"] in caught.value.detail
+    assert await channel.send(CHAT, Outbound("Xin chào")) is not None  # the error was for one call
+
+
+OTHER_LABELS = [
+    (429, {"retry_after": 7}, Failure.THROTTLED, 7.0),  # a retry_after, when given, is honoured
     (500, None, Failure.RETRYABLE, None),
     (502, None, Failure.RETRYABLE, None),
+    (418, None, Failure.PERMANENT, None),  # an undocumented 4xx
 ]
 
 
-@pytest.mark.parametrize(("code", "parameters", "failure", "retry_after"), LABELS,
-                         ids=[f"{c[0]}{'+retry' if c[1] else ''}" for c in LABELS])
+@pytest.mark.parametrize(("code", "parameters", "failure", "retry_after"), OTHER_LABELS,
+                         ids=[f"{c[0]}{'+retry' if c[1] else ''}" for c in OTHER_LABELS])
 async def test_error_label(channel, api, code, parameters, failure, retry_after):
     api.fail_next("sendMessage", code, "error", parameters)
     with pytest.raises(SendError) as caught:
         await channel.send(CHAT, Outbound("Xin chào"))
     assert (caught.value.failure, caught.value.retry_after) == (failure, retry_after)
-    assert await channel.send(CHAT, Outbound("Xin chào")) is not None
+
+
+async def test_not_a_bot_api_answer_is_config(api):
+    """A web server's own 404 page (a wrong API URL) stops the channel; the platform's 404 does not."""
+    channel = ZaloBotChannel(api.token, api.url + "/not-the-bot-api")
+    with pytest.raises(SendError) as caught:
+        await channel.send(CHAT, Outbound("Xin chào"))
+    assert caught.value.failure is Failure.CONFIG
+    await channel.stop()
 
 
 async def test_wrong_token_is_config_and_not_leaked(api, caplog):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.clock import Clock
 from bot.core.dispatcher import Core
 from bot.db.models import ChannelAccount, Member
-from bot.outbox import Outbox
+from bot.delivery.sender import Outbox
 from bot.services.report_types import load_report_types
 from handlers import build_router
 from handlers.menu import show_menu

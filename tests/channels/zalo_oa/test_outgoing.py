@@ -1,5 +1,6 @@
 """Outgoing table: an Outbound → the exact OA API requests, and how each Zalo error code is labelled."""
 
+import json
 import logging
 from datetime import UTC, datetime
 
@@ -8,7 +9,7 @@ import pytest
 from bot.channels.base import Failure, SendError
 from bot.clock import FakeClock
 from bot.core.messages import Button, Outbound
-from tests.channels.zalo_oa.conftest import make_channel
+from tests.channels.zalo_oa.conftest import TESTDATA, body, make_channel
 
 USER = "8000000000000000001"
 CS = "/v3.0/oa/message/cs"
@@ -36,12 +37,11 @@ async def test_long_text_is_split_at_2000(channel, api):
 
 
 async def test_buttons_as_query_buttons(channel, api):
+    """The v3 "text with buttons" request, exactly as in testdata (shape and sources: docs/zalo-api.md)."""
     rows = [[Button("menu:guides", "📚 Hướng dẫn"), Button("menu:team", "👥 Tổ")], [Button("menu:help", "❓")]]
     await channel.send(USER, Outbound("Chọn một mục:", rows))
-    assert api.sent == [{"attachment": {"type": "template", "payload": {
-        "template_type": "button", "text": "Chọn một mục:",
-        "buttons": [query("menu:guides", "📚 Hướng dẫn"), query("menu:team", "👥 Tổ"), query("menu:help", "❓")],
-    }}}]  # fmt: skip
+    assert api.delivered == [body("cs_text_with_buttons")]
+    assert api.sent[0]["attachment"]["payload"]["buttons"][0] == query("menu:guides", "📚 Hướng dẫn")
 
 
 async def test_more_than_five_buttons_become_numbered_lines(channel, api):
@@ -49,7 +49,7 @@ async def test_more_than_five_buttons_become_numbered_lines(channel, api):
     await channel.send(USER, Outbound("Chọn:", buttons))
     payload = api.sent[0]["attachment"]["payload"]
     assert [b["payload"] for b in payload["buttons"]] == [f"#cds:pick:{n}" for n in range(1, 6)]
-    assert payload["text"] == "Chọn:\n\n6. Mục 6\n7. Mục 7"
+    assert api.sent[0]["text"] == "Chọn:\n\n6. Mục 6\n7. Mục 7"
 
 
 async def test_photo_upload_is_reused_and_reuploaded_when_expired(channel, api, tmp_path):
@@ -140,8 +140,17 @@ async def test_not_following_is_gone(channel, api):
     assert caught.value.failure is Failure.GONE
 
 
-@pytest.mark.parametrize("code", [-216, -220])
-async def test_rejected_token_is_refreshed_once_and_the_call_repeated(channel, api, code):
+TOKEN_ERRORS = sorted(TESTDATA.glob("errors/token*.json"))  # -216, 216, -401, 401 seen in production; -220
+
+
+def test_token_error_table():
+    assert sorted(json.loads(path.read_text("utf-8"))["error"] for path in TOKEN_ERRORS) == [-401, -220, -216,
+                                                                                           216, 401]
+
+
+@pytest.mark.parametrize("answer", TOKEN_ERRORS, ids=lambda path: path.stem)
+async def test_rejected_token_is_refreshed_once_and_the_call_repeated(channel, api, answer):
+    code = json.loads(answer.read_text("utf-8"))["error"]
     await channel.send(USER, Outbound("một"))
     api.fail_next(CS, code)
     assert await channel.send(USER, Outbound("hai")) is not None
@@ -149,6 +158,15 @@ async def test_rejected_token_is_refreshed_once_and_the_call_repeated(channel, a
     assert len(api.refresh_calls) == 1
     assert api.refresh_calls[0] == {"refresh_token": "refresh-0", "app_id": "1234567890123456789",
                                     "grant_type": "refresh_token", "secret_key": "fakeAppSecret0000000"}
+
+
+@pytest.mark.parametrize("code", [216, -401, 401])
+async def test_a_revoked_token_answered_with_any_variant_is_refreshed(channel, api, code):
+    """Zalo revoked our token (another login, an admin); it says so with whichever code it uses."""
+    await channel.send(USER, Outbound("một"))
+    api.invalid_token_error, api.access_token = code, "issued-elsewhere"
+    assert await channel.send(USER, Outbound("hai")) is not None
+    assert [c.token for c in api.calls_to(CS)] == ["access-0", "access-0", "access-1"]
 
 
 async def test_token_rejected_again_after_refresh_is_config(channel, api):

@@ -118,7 +118,7 @@ async def test_hourly_check_refreshes_without_sends(db, api):
 async def test_cli_set_tokens(db, capsys):
     from argparse import Namespace
 
-    from bot.cli_zalo import cmd_zalo_oa_set_tokens
+    from bot.cli.zalo import cmd_zalo_oa_set_tokens
     from bot.config import load_settings
 
     settings = load_settings(database_url=db.url)

@@ -11,7 +11,7 @@ from bot.clock import Clock
 from bot.core.dispatcher import Core
 from bot.db.models import ChannelAccount, Delivery, Member, Team
 from bot.db.zalo import ZaloOAUser
-from bot.outbox import Outbox
+from bot.delivery.sender import Outbox
 from bot.services import broadcast as bc
 from handlers import build_router
 from handlers.menu import show_menu

@@ -1,0 +1,179 @@
+"""Roster import from the console (admins): upload a CSV, see what it would change, then apply it all or nothing.
+
+The preview is `roster.preview_rosters` (the import's own checks, nothing written); applying runs
+`roster.import_rosters` in the background while the page polls its progress (htmx), and is audited.
+Uploaded files wait in a temporary folder until applied or forgotten (the newest KEEP are kept).
+"""
+
+import asyncio
+import logging
+import re
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.i18n import N_
+from bot.services import access, audit, roster
+from bot.services.access import Action
+from bot.services.audit import AuditAction
+from bot.web.console.render import render, translator, url_for
+from bot.web.console.signin import address_of
+from bot.web.keys import DB
+
+log = logging.getLogger(__name__)
+
+JOBS = web.AppKey("roster_jobs", dict)
+KEEP = 20  # uploads kept waiting for "apply"
+LISTED = 200  # rows shown per kind of change
+NO_FILE = N_("Choose a CSV file first.")
+_PROBLEM = re.compile(r"^(?P<file>.*?):(?P<line>\d+): (?P<text>.*)$", re.S)
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(eq=False)
+class Job:
+    """One uploaded roster: its preview, then the import's progress and result."""
+
+    token: str
+    account_id: int
+    folder: Path
+    file: Path
+    preview: roster.Preview
+    total: int
+    done: int = 0
+    result: roster.ImportResult | None = None
+    failed: bool = False
+    task: asyncio.Task | None = None
+
+    @property
+    def finished(self) -> bool:
+        """The import has ended, one way or another."""
+        return self.failed or self.result is not None
+
+    def advance(self, rows: int) -> None:
+        """Told by the import as rows are written."""
+        self.done = min(self.total, self.done + rows)
+
+
+def add_routes(app: web.Application) -> None:
+    """Upload, preview, apply and progress."""
+    app[JOBS] = {}
+    app.router.add_get("/roster", page, name="roster")
+    app.router.add_post("/roster", upload, name="roster_upload")
+    app.router.add_get("/roster/{token}", job_page, name="roster_job")
+    app.router.add_post("/roster/{token}/apply", apply, name="roster_apply")
+    app.router.add_get("/roster/{token}/progress", progress, name="roster_progress")
+    app.on_cleanup.append(_forget_all)
+
+
+def _admin(request: web.Request) -> access.Actor:
+    """Only those who manage the whole tree import rosters (a roster may move any unit)."""
+    actor = request["actor"]
+    access.require(actor, Action.MANAGE, access.WHOLE_TREE)
+    return actor
+
+
+def _job(request: web.Request) -> Job:
+    """The caller's own upload named in the path (404 for anyone else's or a forgotten one)."""
+    _admin(request)
+    job = request.app[JOBS].get(request.match_info["token"])
+    if job is None or job.account_id != request["account"].id:
+        raise web.HTTPNotFound()
+    return job
+
+
+def refused_rows(job: Job) -> list[tuple[str, str]]:
+    """The problems as (line, text), the upload's folder left out of the file name."""
+    rows = []
+    for problem in job.preview.refused:
+        found = _PROBLEM.match(problem.replace(f"{job.folder}/", ""))
+        rows.append((found["line"], found["text"]) if found else ("", problem))
+    return rows
+
+
+async def page(request: web.Request, *, job: Job | None = None, error: str | None = None,
+               status: int = 200) -> web.Response:
+    """GET /admin/roster: the upload form (and, after an upload, what it would change)."""
+    _admin(request)
+    context = {"job": job, "error": error, "listed": LISTED, "refused": refused_rows(job) if job else []}
+    return await render(request, "roster.html", context, status=status)
+
+
+async def upload(request: web.Request) -> web.Response:
+    """POST /admin/roster: keep the file and show what importing it would change; nothing is written yet."""
+    _admin(request)
+    field = (await request.post()).get("roster")
+    data = field.file.read() if isinstance(field, web.FileField) else b""
+    if not data:
+        return await page(request, error=translator(request).t(NO_FILE), status=400)
+    folder = Path(tempfile.mkdtemp(prefix="cdsbot-roster-"))
+    path = folder / (_SAFE_NAME.sub("_", Path(field.filename or "").name).strip("._") or "roster.csv")
+    path.write_bytes(data)
+    async with request.app[DB].session() as session:
+        preview = await roster.preview_rosters(session, [path])
+    changed = {row.code for row, _old in preview.renamed + preview.moved}
+    job = Job(secrets.token_urlsafe(16), request["account"].id, folder, path, preview,
+              len(preview.added) + len(changed) + preview.unchanged)
+    _keep(request.app, job)
+    raise web.HTTPSeeOther(url_for(request, "roster_job", token=job.token))
+
+
+def _keep(app: web.Application, job: Job) -> None:
+    """Remember the upload; forget the oldest ones that are not being applied."""
+    jobs: dict[str, Job] = app[JOBS]
+    jobs[job.token] = job
+    for old in [j for j in jobs.values() if j.task is None or j.finished][:-KEEP]:
+        jobs.pop(old.token)
+        shutil.rmtree(old.folder, ignore_errors=True)
+
+
+async def job_page(request: web.Request) -> web.Response:
+    """GET /admin/roster/{token}: the preview of an upload, and the import's progress once applied."""
+    return await page(request, job=_job(request))
+
+
+async def apply(request: web.Request) -> web.Response:
+    """POST /admin/roster/{token}/apply: import the previewed file in the background (once)."""
+    job = _job(request)
+    if job.task is None and not job.preview.refused:
+        account = request["account"]
+        job.task = asyncio.create_task(_import(request.app, job, account.id, account.name, address_of(request)))
+    raise web.HTTPSeeOther(url_for(request, "roster_job", token=job.token))
+
+
+async def progress(request: web.Request) -> web.Response:
+    """GET /admin/roster/{token}/progress: the progress box alone, for htmx to swap in."""
+    return await render(request, "roster_progress.html", {"job": _job(request)})
+
+
+async def _import(app: web.Application, job: Job, account_id: int, name: str, address: str) -> None:
+    """Apply the file in one transaction (all or nothing) and audit it; the file is deleted afterwards."""
+    try:
+        async with app[DB].session() as session:
+            result = await roster.import_rosters(session, [job.file], progress=job.advance)
+            if result.problems:  # the tree changed since the preview: nothing is written
+                await session.rollback()
+            else:
+                await audit.record(session, actor_account_id=account_id, actor_name=name,
+                                   action=AuditAction.ROSTER_IMPORTED, target=job.file.name, address=address,
+                                   detail={"created": result.created, "updated": result.updated})
+                await session.commit()
+        job.done, job.result = job.total, result
+    except Exception:
+        log.exception("roster import from the console failed")
+        job.failed = True
+    finally:
+        shutil.rmtree(job.folder, ignore_errors=True)
+
+
+async def _forget_all(app: web.Application) -> None:
+    """At shutdown: stop imports still running (their transaction rolls back) and delete the uploads."""
+    for job in app[JOBS].values():
+        if job.task is not None and not job.task.done():
+            job.task.cancel()
+            await asyncio.gather(job.task, return_exceptions=True)
+        shutil.rmtree(job.folder, ignore_errors=True)
