@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.both import on_both  # noqa: E402
 from bench.rollup import fill_postgres, fill_sqlite  # noqa: E402
 from bot.cli.common import DEMO_ROSTERS, import_files  # noqa: E402
 from bot.clock import FakeClock  # noqa: E402
@@ -203,13 +204,8 @@ async def bench_postgres(url: str, n: int, seed: int, requests: int, members: in
 
 async def run(n: int, seed: int, requests: int, members: int, pg_url: str | None, only: str | None = None) -> dict:
     results: dict = {"reports": n, "teams": 1141, "members": members, "requests": requests}
-    if only != "postgres":
-        results["sqlite"] = await bench_sqlite(n, seed, requests, members)
-    if only != "sqlite" and pg_url:
-        results["postgres"] = await bench_postgres(pg_url, n, seed, requests, members)
-    elif only != "sqlite":
-        print("no PostgreSQL URL (--pg, CDSBOT_TEST_POSTGRES_URL or CDSBOT_BENCH_POSTGRES_URL): skipped", flush=True)
-    return results
+    return await on_both(results, only, pg_url, lambda: bench_sqlite(n, seed, requests, members),
+                         lambda url: bench_postgres(url, n, seed, requests, members))
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.both import on_both  # noqa: E402
 from bot.cli.common import DEMO_ROSTERS, import_files  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
 from bot.db.models import OrgUnit, Team  # noqa: E402
@@ -172,14 +173,8 @@ async def bench_postgres(url: str, n: int, seed: int) -> dict[str, float]:
 
 async def run(n: int, seed: int, only: str | None = None) -> dict:
     results: dict = {"reports": n}
-    if only != "postgres":
-        results["sqlite"] = await bench_sqlite(n, seed)
     url = os.environ.get("CDSBOT_BENCH_POSTGRES_URL")
-    if only != "sqlite" and url:
-        results["postgres"] = await bench_postgres(url, n, seed)
-    elif only != "sqlite":
-        print("CDSBOT_BENCH_POSTGRES_URL not set: PostgreSQL skipped", flush=True)
-    return results
+    return await on_both(results, only, url, lambda: bench_sqlite(n, seed), lambda pg: bench_postgres(pg, n, seed))
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.both import on_both  # noqa: E402
 from bot.cli.common import import_files  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
 from bot.db.session import Database  # noqa: E402
@@ -100,13 +101,7 @@ async def bench_postgres(url: str, rows: int) -> dict[str, float]:
 
 async def run(rows: int, pg_url: str | None, only: str | None) -> dict:
     results: dict = {"rows": rows}
-    if only != "postgres":
-        results["sqlite"] = await bench_sqlite(rows)
-    if only != "sqlite" and pg_url:
-        results["postgres"] = await bench_postgres(pg_url, rows)
-    elif only != "sqlite":
-        print("no PostgreSQL URL (--pg, CDSBOT_TEST_POSTGRES_URL or CDSBOT_BENCH_POSTGRES_URL): skipped", flush=True)
-    return results
+    return await on_both(results, only, pg_url, lambda: bench_sqlite(rows), lambda url: bench_postgres(url, rows))
 
 
 def main(argv: list[str] | None = None) -> dict:
