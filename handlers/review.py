@@ -47,11 +47,12 @@ def _history(tr: Translator, steps: list[report_returns.Step]) -> list[str]:
     return lines
 
 
-def decision_buttons(tr: Translator, report: Report) -> list[list[Button]]:
-    """Approve / Return under a report (and Mark exemplary for a good practice), in the reviewer's language."""
+def decision_buttons(tr: Translator, report: Report, version: int) -> list[list[Button]]:
+    """Approve / Return under a report (and Mark exemplary for a good practice), in the reviewer's language;
+    the decisions name the version shown (times sent again), so a button left from before a correction is refused."""
     kind = report_types.load_report_types().get(report.type_id)
-    buttons = [[Button(f"review:approve:{report.id}", tr.t("✅ Approve"))],
-               [Button(f"review:return:{report.id}", tr.t("↩️ Return"))]]
+    buttons = [[Button(f"review:approve:{report.id}:{version}", tr.t("✅ Approve"))],
+               [Button(f"review:return:{report.id}:{version}", tr.t("↩️ Return"))]]
     if kind is not None and kind.kind == "practice":
         buttons.append([Button(f"review:feature:{report.id}", tr.t("⭐ Mark exemplary (điển hình)"))])
     return buttons
@@ -59,15 +60,25 @@ def decision_buttons(tr: Translator, report: Report) -> list[list[Button]]:
 
 async def notify_reviewers(ctx: Context, report: Report) -> None:
     """Send a new report to every reviewer of its scope, with Approve / Return buttons."""
+    version = await report_filing.version(ctx.session, report.id)
     for reviewer in await report_filing.reviewers(ctx.session, report):
         tr = Translator(reviewer.locale)
-        ctx.notify(reviewer.id, Outbound(await describe(ctx, tr, report), decision_buttons(tr, report)))
+        ctx.notify(reviewer.id, Outbound(await describe(ctx, tr, report), decision_buttons(tr, report, version)))
+
+
+def _named(ctx: Context) -> tuple[int | None, int | None]:
+    """(report id, version seen) from `review:<verb>:<id>[:<version>]` or the conversation; a payload from before
+    versions (no version) means "decide it as it is now"."""
+    if not ctx.payload:
+        return row_id(str(ctx.data.get("review_report", ""))), ctx.data.get("review_version")
+    parts = ctx.payload.split(":")[2:4] + [""]
+    return row_id(parts[0]), row_id(parts[1])
 
 
 async def reviewable(ctx: Context) -> Report | None:
-    """The report named by the payload (or the conversation), if this member may review it now."""
-    raw = (ctx.payload or "").rsplit(":", 1)[-1] if ctx.payload else str(ctx.data.get("review_report", ""))
-    report = await ctx.session.get(Report, row_id(raw)) if row_id(raw) and ctx.member else None
+    """The report named by the payload (or the conversation), if this member may review it now, as they saw it."""
+    report_id, seen = _named(ctx)
+    report = await ctx.session.get(Report, report_id) if report_id and ctx.member else None
     if report is None:
         await ctx.show_menu(ctx.t("That report was not found."))
         return None
@@ -76,10 +87,10 @@ async def reviewable(ctx: Context) -> Report | None:
         await ctx.show_menu(ctx.t("You cannot review report {number}: only the team's leader or an officer "
                                   "of a unit above it can, and not for their own report.", number=report.number))
         return None
-    if report.status != "pending":
-        done = ctx.t("approved") if report.status == "approved" else ctx.t("returned")
+    refusal = await review_queue.refusal(ctx.session, ctx.tr, report, seen)
+    if refusal:
         ctx.finish()
-        await ctx.show_menu(ctx.t("Report {number} was already {done}.", number=report.number, done=done))
+        await ctx.show_menu(refusal)
         return None
     return report
 
@@ -88,8 +99,8 @@ async def on_approve(ctx: Context) -> None:
     report = await reviewable(ctx)
     if report is None:
         return
-    await _decide(ctx, report, approved=True, reason=None)
-    await ctx.show_menu(ctx.t("✅ Report {number} approved.", number=report.number))
+    if await _decide(ctx, report, approved=True, reason=None):
+        await ctx.show_menu(ctx.t("✅ Report {number} approved.", number=report.number))
 
 
 async def on_return(ctx: Context) -> None:
@@ -97,7 +108,7 @@ async def on_return(ctx: Context) -> None:
     if report is None:
         return
     ctx.finish()
-    ctx.goto(REASON, review_report=report.id)
+    ctx.goto(REASON, review_report=report.id, review_version=_named(ctx)[1])
     ctx.reply(ctx.t("Why are you returning report {number}? Type the reason for the member.", number=report.number))
 
 
@@ -109,17 +120,25 @@ async def on_reason(ctx: Context) -> None:
     report = await reviewable(ctx)
     if report is None:
         return
-    await _decide(ctx, report, approved=False, reason=reason)
-    await ctx.show_menu(ctx.t("↩️ Report {number} returned to the member.", number=report.number))
+    if await _decide(ctx, report, approved=False, reason=reason):
+        await ctx.show_menu(ctx.t("↩️ Report {number} returned to the member.", number=report.number))
 
 
-async def _decide(ctx: Context, report, approved: bool, reason: str | None) -> None:
-    """Record the reviewer's decision (and log it), tell the member(s), leave the review flow."""
+async def _decide(ctx: Context, report, approved: bool, reason: str | None) -> bool:
+    """Record the reviewer's decision (and log it), tell the member(s), leave the review flow; False, with the
+    reviewer told why, when someone else decided it (or it changed) in the meantime."""
     actor = await access.actor_for_member(ctx.session, ctx.member)
     decider = review_queue.Decider.of_member(actor, ctx.member, ctx.inbound.channel)
-    for member_id, message in await review_queue.decide(ctx.session, decider, report, approved, reason, ctx.now):
-        ctx.notify(member_id, message)
+    seen = _named(ctx)[1]
     ctx.finish()
+    try:
+        notices = await review_queue.decide(ctx.session, decider, report, approved, reason, ctx.now, seen)
+    except review_queue.AlreadyDecided:
+        await ctx.show_menu(await review_queue.refusal(ctx.session, ctx.tr, report, seen))
+        return False
+    for member_id, message in notices:
+        ctx.notify(member_id, message)
+    return True
 
 
 def register(router: Router) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.core.context import Context
 from bot.core.messages import Button
 from bot.core.router import Router, row_id
-from bot.services import access, review_queue
+from bot.services import access, report_filing, review_queue
 from bot.services.report_types import load_report_types
 from handlers.review import decision_buttons, describe, reviewable
 
@@ -75,7 +75,8 @@ async def on_open(ctx: Context) -> None:
     for n, photo in enumerate(shown, 1):
         ctx.reply(ctx.t("📷 Photo {n} of {total} · report {number}", n=n, total=len(shown), number=report.number),
                   photo=str((media / photo.path).resolve()))
-    ctx.reply(await describe(ctx, ctx.tr, report), decision_buttons(ctx.tr, report) + [
+    version = await report_filing.version(ctx.session, report.id)
+    ctx.reply(await describe(ctx, ctx.tr, report), decision_buttons(ctx.tr, report, version) + [
         [ctx.button("menu:review", "🗂 Back to the list"), ctx.button("menu:main", "🏠 Menu")]])
 
 

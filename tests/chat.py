@@ -59,13 +59,14 @@ class Chat:
         self.harness = harness
         self.channel = channel
         self.external_id = external_id
+        self.username: str | None = None  # the @name the platform reports with each message (Telegram)
         self.last: list[Outbound] = []
 
     async def send(self, text: str | None = None, *, payload: str | None = None, contact: str | None = None,
                    photo: str | None = None, message_id: str | None = None, event: str | None = None) -> list[Outbound]:
         inbound = Inbound(self.channel, self.external_id, text=text, payload=payload, contact_phone=contact,
                           photo=photo, message_id=message_id or f"m{next(_ids)}", event=event,
-                          received_at=self.harness.clock.now())
+                          username=self.username, received_at=self.harness.clock.now())
         await self.harness.core.handle(inbound)
         self.last = await self.replies()
         return self.last

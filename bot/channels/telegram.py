@@ -98,7 +98,8 @@ def _common(chat_id: str, update_id: str, user: dict | None, date: int | None = 
     user = user or {}
     parts = (typed(user, "first_name", str, None), typed(user, "last_name", str, None))
     name = " ".join(part for part in parts if part) or None
-    common = {"channel": CODE, "external_id": chat_id, "message_id": update_id, "display_name": name}
+    common = {"channel": CODE, "external_id": chat_id, "message_id": update_id, "display_name": name,
+              "username": typed(user, "username", str, None)}
     return common | ({"received_at": epoch(date)} if date is not None else {})
 
 

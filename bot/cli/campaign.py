@@ -77,7 +77,7 @@ async def cmd_campaign_plan(settings: Settings, args) -> None:
               f"{step.key.split(':')[-1]}\t{size}\t{_message(step, 'vi', due)}\t{_message(step, 'en', due)}")
 
 
-def _message(step: arming.Step, lang: str, due) -> str:
+def _message(step: arming.Step, lang: str, due=None) -> str:
     """The step's whole message in `lang`, on one line (line breaks shown as ⏎) so the table stays a table;
     a reporting period's reminder names the period it chases when next due."""
     if step.action == "reminder":

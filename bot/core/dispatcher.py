@@ -26,6 +26,7 @@ from bot.db.session import Database
 from bot.delivery import queue
 from bot.delivery.sender import Outbox
 from bot.delivery.states import REPLY
+from bot.services import usernames
 from bot.text import fold
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ class Core:
                 return
             handler = self.router.resolve(ctx)
             await handler(ctx)
+            await self._note_username(ctx)
             await self._save(ctx)
             await session.commit()
 
@@ -214,6 +216,14 @@ class Core:
         if ctx.account is not None:
             ctx.account.unreachable = event == "blocked"
         return True
+
+    @staticmethod
+    async def _note_username(ctx: Context) -> None:
+        """Keep the sender's username on their account, for signing in (a chat that just registered has one now)."""
+        if ctx.inbound.username:
+            account = ctx.account or await usernames.account_of(ctx.session, ctx.inbound.channel,
+                                                                 ctx.inbound.external_id)
+            await usernames.note(ctx.session, account, ctx.inbound.username)
 
     async def _save(self, ctx: Context) -> None:
         """Store the conversation (version-checked) and queue replies and notices.

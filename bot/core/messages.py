@@ -27,6 +27,7 @@ class Inbound:
     contact_phone: str | None = None
     message_id: str | None = None
     display_name: str | None = None
+    username: str | None = None  # the sender's public @name where the platform has one (Telegram)
     event: str | None = None  # "blocked" (member blocked the bot / unfollowed), "unblocked"
     source: str | None = None  # the client's address where the channel knows it (web chat): for guessing limits
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))

@@ -76,6 +76,7 @@ class ChannelAccount(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True)
     channel: str = Field(max_length=16)
     external_id: str = Field(max_length=64)
+    username: str | None = Field(default=None, max_length=64, index=True)  # Telegram @name, lower-cased, for sign-in
     unreachable: bool = False
     linked_at: datetime = _ts(nullable=False)
 

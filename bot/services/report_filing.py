@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Member, OrgUnit, Team
@@ -104,16 +104,33 @@ def _prefixes(path: str) -> list[str]:
     return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
-def review(session: AsyncSession, report: Report, reviewer_id: int | None, approve: bool, reason: str | None,
-           now: datetime) -> None:
-    """Approve, or return with a reason, and keep it in the report's history; the caller checked
-    `may_decide` and that it is pending (`reviewer_id` is None for staff without a roster member)."""
-    report.status = APPROVED if approve else RETURNED
-    report.return_reason = None if approve else reason
-    report.reviewed_at = now
-    report.reviewed_by_member_id = reviewer_id
-    session.add(ReportEvent(report_id=report.id, kind=report.status, member_id=reviewer_id,
-                            reason=report.return_reason, at=now))
+async def version(session: AsyncSession, report_id: int) -> int:
+    """How many times the report was sent again after a return: the version a reviewer's buttons name."""
+    return await session.scalar(_resubmissions(report_id))
+
+
+def _resubmissions(report_id: int):
+    return (select(func.count()).select_from(ReportEvent)
+            .where(ReportEvent.report_id == report_id, ReportEvent.kind == RESUBMITTED))
+
+
+async def review(session: AsyncSession, report: Report, reviewer_id: int | None, approve: bool, reason: str | None,
+                 now: datetime, seen: int | None = None) -> bool:
+    """Approve, or return with a reason, and keep it in the report's history, only if it is still pending (and
+    still the version `seen`, when given): of two reviewers deciding at once exactly one wins (True); the loser
+    changes nothing. The caller checked `may_decide` (`reviewer_id` is None for staff without a roster member)."""
+    status, kept = (APPROVED, None) if approve else (RETURNED, reason)
+    condition = (Report.id == report.id) & (Report.status == PENDING)
+    if seen is not None:
+        condition &= _resubmissions(report.id).scalar_subquery() == seen
+    won = (await session.execute(
+        update(Report).where(condition).values(status=status, return_reason=kept, reviewed_at=now,
+                                               reviewed_by_member_id=reviewer_id)
+        .execution_options(synchronize_session=False))).rowcount == 1
+    await session.refresh(report)
+    if won:
+        session.add(ReportEvent(report_id=report.id, kind=status, member_id=reviewer_id, reason=kept, at=now))
+    return won
 
 
 def authors(report: Report) -> list[int]:

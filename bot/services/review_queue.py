@@ -13,15 +13,17 @@ from sqlalchemy import false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import Button, Outbound
+from bot.db.console import AuditEntry
 from bot.db.models import ChannelAccount, Member, Team
 from bot.db.reports import Photo, Report, ReportPhoto
 from bot.delivery import queue
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.services import access, audit, photos, report_filing, report_returns
 from bot.services.report_filing import APPROVED, PENDING
 from bot.services.report_types import ReportType, load_report_types
 
 REASON_LIMIT = 300
+_DECISIONS = (audit.AuditAction.REPORT_APPROVED.value, audit.AuditAction.REPORT_RETURNED.value)
 
 
 @dataclass(frozen=True)
@@ -116,17 +118,46 @@ async def lookalike(session: AsyncSession, report: Report, position: int) -> Pho
     return min(await report_photos(session, other), key=lambda p: photos.distance(p.dhash, mine.dhash))
 
 
+class AlreadyDecided(Exception):
+    """Someone else decided the report, or it was sent again, after the reviewer saw it: nothing was done."""
+
+    def __init__(self, report: Report):
+        super().__init__(report.number)
+        self.report = report
+
+
 async def decide(session: AsyncSession, decider: Decider, report: Report, approve: bool, reason: str | None,
-                 now: datetime) -> list[tuple[int, Outbound]]:
-    """Approve or return (the caller checked `report_filing.may_decide` and that it is pending), log it, and
-    return the messages for the member(s) in their language; the caller delivers them and commits."""
-    report_filing.review(session, report, decider.actor.member_id, approve, reason, now)
+                 now: datetime, seen: int | None = None) -> list[tuple[int, Outbound]]:
+    """Approve or return (the caller checked `report_filing.may_decide`), log it, and return the messages for the
+    member(s) in their language; the caller delivers them and commits. Raises `AlreadyDecided`, having recorded
+    nothing, when the report is no longer pending (or no longer the version `seen`)."""
+    if not await report_filing.review(session, report, decider.actor.member_id, approve, reason, now, seen):
+        raise AlreadyDecided(report)
     action = audit.AuditAction.REPORT_APPROVED if approve else audit.AuditAction.REPORT_RETURNED
     await audit.record(session, actor_account_id=decider.actor.account_id, actor_name=decider.name, action=action,
                        target=report.number, unit_path=report.unit_path, address=decider.address,
                        detail={"reason": reason} if reason else None, at=now)
     return [(member_id, await _told(session, report, member_id, decider.name))
             for member_id in report_filing.authors(report) if member_id != decider.actor.member_id]
+
+
+async def refusal(session: AsyncSession, tr: Translator, report: Report, seen: int | None) -> str | None:
+    """Why a reviewer can no longer decide the report as they saw it (decided, by whom and when; or sent again
+    since), in their language; None while it is pending and, when `seen` is given, still that version."""
+    if report.status != PENDING:
+        name = await session.scalar(
+            select(AuditEntry.actor_name).where(AuditEntry.target == report.number, AuditEntry.action.in_(_DECISIONS))
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(1))
+        at = report.reviewed_at
+        when = f"{tr.date(at)} {tr.time(at)}" if at else "?"
+        text = (N_("Report {number} was already approved by {name} ({when}); nothing was changed.")
+                if report.status == APPROVED else
+                N_("Report {number} was already returned by {name} ({when}); nothing was changed."))
+        return tr.t(text, number=report.number, name=name or "?", when=when)
+    if seen is not None and seen != await report_filing.version(session, report.id):
+        return tr.t("Report {number} has changed since you saw it: it was corrected and sent again. Open it again "
+                    "to see the current figures; nothing was decided.", number=report.number)
+    return None
 
 
 async def _told(session: AsyncSession, report: Report, member_id: int, by: str) -> Outbound:

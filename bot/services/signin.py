@@ -19,6 +19,7 @@ from bot.delivery import queue
 from bot.i18n import Translator
 from bot.services import accounts
 from bot.services.members import clean_phone
+from bot.services.usernames import clean_username
 
 TOKEN_TTL = timedelta(minutes=10)
 WINDOW = timedelta(minutes=15)
@@ -41,17 +42,30 @@ def token_hash(token: str) -> str:
 
 
 async def find_account(session: AsyncSession, identifier: str) -> ConsoleAccount | None:
-    """The active account of the person who typed a phone number (roster members) or an email (staff)."""
-    email = accounts.clean_email(identifier)
-    if email is not None:
-        query = select(ConsoleAccount).where(ConsoleAccount.email == email)
-    else:
-        phone = clean_phone(identifier)
-        if phone is None:
-            return None
-        query = select(ConsoleAccount).join(Member, ConsoleAccount.member_id == Member.id).where(Member.phone == phone)
+    """The active account of the person who typed a phone number or messenger username (members) or an email (staff)."""
+    query = _account_query(identifier)
+    if query is None:
+        return None
     account = (await session.execute(query.limit(1))).scalar_one_or_none()
     return account if account is not None and account.active else None
+
+
+def _account_query(identifier: str):
+    """The query for the account behind an email, a phone number or a username; None when it is none of them."""
+    email, phone, username = accounts.clean_email(identifier), clean_phone(identifier), clean_username(identifier)
+    if email is not None:
+        return select(ConsoleAccount).where(ConsoleAccount.email == email)
+    if phone is not None:
+        return select(ConsoleAccount).join(Member, ConsoleAccount.member_id == Member.id).where(Member.phone == phone)
+    if username is not None:
+        return (select(ConsoleAccount).join(ChannelAccount, ConsoleAccount.member_id == ChannelAccount.member_id)
+                .where(ChannelAccount.username == username))
+    return None
+
+
+def looks_like_person(identifier: str) -> bool:
+    """Whether the sign-in page can look this up: a phone number or a messenger username."""
+    return clean_phone(identifier) is not None or clean_username(identifier) is not None
 
 
 async def _locked_until(session: AsyncSession, where, limit: int, now: datetime) -> datetime | None:

@@ -275,7 +275,7 @@ async def test_leader_reviews_in_chat_and_the_member_is_told(harness):
     leader.last = await leader.replies()
     assert f"New report {report.number} from Thành Viên Hai" in leader.text and "1 photo" in leader.text
     assert "⚠️" not in leader.text
-    await leader.tap(f"review:approve:{report.id}")
+    await leader.tap(f"review:approve:{report.id}:0")
     assert f"Report {report.number} approved" in leader.text
     member.last = await member.replies()
     assert f"Your report {report.number} was approved by Trưởng Tổ Một" in member.text
@@ -284,7 +284,7 @@ async def test_leader_reviews_in_chat_and_the_member_is_told(harness):
 
     second = await file_simple(harness, member, people="8")
     leader.last = await leader.replies()
-    await leader.tap(f"review:return:{second.id}")
+    await leader.tap(f"review:return:{second.id}:0")
     assert "Why are you returning" in leader.text
     await leader.send("Thiếu ảnh minh chứng")
     member.last = await member.replies()
@@ -305,7 +305,7 @@ async def test_reviewers_outside_the_scope_cannot_act(harness):
     await member.send(payload=f"review:approve:{report.id}")
     assert "You cannot review report" in member.text
     officer.last = await officer.replies()
-    await officer.tap(f"review:approve:{report.id}")  # the commune officer covers the village team
+    await officer.tap(f"review:approve:{report.id}:0")  # the commune officer covers the village team
     assert (await stored_reports(harness.db))[0].status == "approved"
 
 
@@ -332,7 +332,7 @@ async def test_a_reused_photo_is_flagged_to_the_reviewer_who_still_approves(harn
     assert later.duplicate_photo and not earlier.duplicate_photo
     leader.last = await leader.replies()
     assert f"looks the same as one in report {earlier.number}" in leader.text
-    await leader.tap(f"review:approve:{later.id}")
+    await leader.tap(f"review:approve:{later.id}:0")
     assert (await stored_reports(harness.db))[-1].status == "approved"
 
 

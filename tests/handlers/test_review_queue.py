@@ -52,7 +52,7 @@ async def test_review_lists_oldest_first_pages_and_sends_the_photos(harness):
     sent = [m.photo for m in leader.last if m.photo]
     assert len(sent) == 2 and all(Path(p).is_file() and Path(p).stat().st_size > 0 for p in sent)
     assert "Photo 1 of 2" in leader.text and "2 photos" in leader.last[-1].text
-    await leader.tap(f"review:approve:{with_photos.id}")
+    await leader.tap(f"review:approve:{with_photos.id}:0")
     member.last = await member.replies()
     assert f"Your report {with_photos.number} was approved by Trưởng Tổ Ba" in member.text
     await leader.send("/review")
@@ -71,7 +71,7 @@ async def test_an_officer_decides_for_the_teams_below_and_members_see_no_queue(h
     await officer.send("/review")
     assert "1 report waits" in officer.text and f"review:open:{report.id}" in officer.payloads
     await officer.tap(f"review:open:{report.id}")
-    await officer.tap(f"review:return:{report.id}")
+    await officer.tap(f"review:return:{report.id}:0")
     await officer.send("Thiếu ảnh")
     member.last = await member.replies()
     assert "was returned by Cán Bộ Xã: Thiếu ảnh" in member.text

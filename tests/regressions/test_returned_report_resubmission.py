@@ -25,7 +25,7 @@ async def _returned(harness, reason: str = "Số người phải là 15"):
     member = await join(harness, "ret-member", "Thành Viên Hai")
     report = await file_simple(harness, member, people="12", photo_seed=61)
     leader.last = await leader.replies()
-    await leader.tap(f"review:return:{report.id}")
+    await leader.tap(f"review:return:{report.id}:0")
     await leader.send(reason)
     member.last = await member.replies()
     return leader, member, report
@@ -55,7 +55,7 @@ async def test_corrected_from_the_notice_and_sent_again_under_the_same_number(ha
     assert f"Report {report.number} sent again by Thành Viên Hai" in leader.text
     assert "returned by Trưởng Tổ Một: Số người phải là 15" in leader.text and "sent again" in leader.text
     assert "1 photo" in leader.text
-    await leader.tap(f"review:approve:{report.id}")
+    await leader.tap(f"review:approve:{report.id}:1")
     async with harness.db.session() as session:
         events = (await session.execute(select(ReportEvent).order_by(ReportEvent.id))).scalars().all()
     assert [(e.kind, e.reason) for e in events] == [("returned", "Số người phải là 15"), ("resubmitted", None),

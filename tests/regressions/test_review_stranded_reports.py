@@ -33,7 +33,7 @@ async def test_a_report_filed_without_a_leader_waits_for_the_next_one(harness):
     await future_leader.tap("menu:review")
     assert "1 report waits for your decision" in future_leader.text
     await future_leader.tap(f"review:open:{report.id}")
-    await future_leader.tap(f"review:approve:{report.id}")
+    await future_leader.tap(f"review:approve:{report.id}:0")
     assert (await stored_reports(harness.db))[0].status == "approved"
 
 
@@ -44,6 +44,6 @@ async def test_an_officer_appointed_later_above_the_team_decides_it(harness):
     await officer.send("/review")
     assert f"review:open:{report.id}" in officer.payloads
     await officer.tap(f"review:open:{report.id}")
-    await officer.tap(f"review:return:{report.id}")
+    await officer.tap(f"review:return:{report.id}:0")
     await officer.send("Cần thêm ảnh")
     assert (await stored_reports(harness.db))[0].status == "returned"

@@ -2,7 +2,8 @@
 their photos; approve, or return with a reason, one at a time or several at once.
 
 Every decision goes through `review_queue.decide` (the chat's way too): the member hears it in their language and
-the audit log records it. A report decided meanwhile, or outside the person's scope, is skipped and counted.
+the audit log records it. A report someone else decided meanwhile is left as it is, and the page says who decided
+it and when; one outside the person's scope is skipped and counted.
 """
 
 from dataclasses import dataclass
@@ -52,8 +53,9 @@ async def _show(request: web.Request, error: str | None = None, status: int = 20
         total = await review_queue.count(session, actor)
         items = [await review_queue.details(session, report)
                  for report in await review_queue.waiting(session, actor, limit=SHOWN)]
+        notices = _notices(request) + await _lost(request, session)
     return await render(request, "review.html", {
-        "items": items, "total": total, "notices": _notices(request), "limit": review_queue.REASON_LIMIT,
+        "items": items, "total": total, "notices": notices, "limit": review_queue.REASON_LIMIT,
         "error": error}, status=status)
 
 
@@ -68,6 +70,16 @@ def _notices(request: web.Request) -> list[str]:
              tr.tn("{n} report was already decided or is not yours to decide; it was left as it is.",
                    "{n} reports were already decided or are not yours to decide; they were left as they are.",
                    skipped) if skipped else ""]
+    return [line for line in lines if line]
+
+
+async def _lost(request: web.Request, session) -> list[str]:
+    """For each report someone else decided while this person was deciding it: by whom and when."""
+    tr, lines = translator(request), []
+    for report_id in [row_id(x) for x in request.query.get("lost", "").split(",")][:SHOWN]:
+        report = await session.get(Report, report_id) if report_id else None
+        if report is not None and report_filing.may_decide(request["actor"], report):
+            lines.append(await review_queue.refusal(session, tr, report, None) or "")
     return [line for line in lines if line]
 
 
@@ -94,17 +106,22 @@ async def decide(request: web.Request) -> web.Response:
     if isinstance(choice, str):
         return await _show(request, choice, status=400)
     decider = review_queue.Decider(actor, request["account"].name, address_of(request))
-    now, done, notices = request.app[CLOCK].now(), 0, []
+    now, done, notices, lost = request.app[CLOCK].now(), 0, [], []
     async with request.app[DB].session() as session:
         for report_id in choice.ids:
             report = await session.get(Report, report_id)
-            if report is None or report.status != report_filing.PENDING or not report_filing.may_decide(actor, report):
+            if report is None or not report_filing.may_decide(actor, report):
                 continue
-            notices += await review_queue.decide(session, decider, report, choice.approve, choice.reason, now)
+            try:
+                notices += await review_queue.decide(session, decider, report, choice.approve, choice.reason, now)
+            except review_queue.AlreadyDecided:
+                lost.append(str(report_id))
+                continue
             done += 1
         channels = await review_queue.deliver(session, notices, now)
         await session.commit()
     for channel in channels:
         request.app[OUTBOX].wake(channel)
-    result = {"approved" if choice.approve else "returned": done, "skipped": len(choice.ids) - done}
+    result = {"approved" if choice.approve else "returned": done, "skipped": len(choice.ids) - done - len(lost),
+              "lost": ",".join(lost)}
     raise web.HTTPSeeOther(url_for(request, "review", query={k: str(v) for k, v in result.items() if v}))

@@ -6,7 +6,6 @@ from bot.db.console import ConsoleAccount
 from bot.i18n import LOCALES, N_
 from bot.services import accounts, audit, signin
 from bot.services.audit import AuditAction
-from bot.services.members import clean_phone
 from bot.web.console.guard import end_session, start_session
 from bot.web.console.render import LANG_COOKIE, render, translator, url_for
 from bot.web.keys import CLOCK, DB, OUTBOX, SETTINGS
@@ -49,11 +48,11 @@ async def page(request: web.Request) -> web.Response:
 
 
 async def ask_link(request: web.Request) -> web.Response:
-    """POST /admin/signin/link: send a one-time link to the messenger of the account with this phone number."""
+    """POST /admin/signin/link: send a one-time link to the messengers of the account with this phone or username."""
     form = await request.post()
     who = str(form.get("who", "")).strip()
-    if clean_phone(who) is None:
-        error = N_("Type the phone number you gave the bot, like 0905123456.")
+    if not signin.looks_like_person(who):
+        error = N_("Type the phone number you gave the bot, like 0905123456, or your Telegram username, like @lan_cds.")
         return await render(request, "signin.html", {"error": error, "who": who}, status=400)
     now, address, channels = request.app[CLOCK].now(), address_of(request), []
     async with request.app[DB].session() as session:

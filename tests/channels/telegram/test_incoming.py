@@ -43,7 +43,8 @@ CASES = [
     ("my_chat_member_unblocked", {"external_id": "700000001", "event": "unblocked"}),
     ("sticker", {"external_id": "700000001"}),
     ("voice", {"external_id": "700000001"}),
-    ("group_text", {"external_id": "-1001234567890", "text": "/menu", "display_name": "Hùng"}),
+    ("text_username", {"external_id": "700000001", "text": "/menu", "username": "Lan_CDS"}),  # as typed; stored lower
+    ("group_text", {"external_id": "-1001234567890", "text": "/menu", "display_name": "Hùng", "username": None}),
     ("edited_message", None),
     ("channel_post", None),
     ("group_member_joined", None),  # service message
@@ -57,7 +58,8 @@ def test_update_to_inbound(name, expected):
     if expected is None:
         assert got is None
         return
-    want = Inbound("telegram", message_id=str(update["update_id"]), **{"display_name": LAN, **expected})
+    defaults = {"display_name": LAN, "username": "lan_cds"}
+    want = Inbound("telegram", message_id=str(update["update_id"]), **{**defaults, **expected})
     assert fields(got) == fields(want)
 
 
