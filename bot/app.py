@@ -158,10 +158,11 @@ class App:
         self.db = Database(settings.database_url)
         self.channels = configured_channels(settings, self.db, clock, receive) if channels is None else channels
         self.starts = ChannelStarts(self.channels)
-        self.outbox = Outbox(self.db, self.channels, clock)
+        policy = Policy.from_settings(settings)
+        self.outbox = Outbox(self.db, self.channels, clock, bulk_from=policy.fire_time)
         self.core = Core(self.db, build_router(), self.outbox, self.channels, clock, settings.locale, show_menu,
                          media_dir=settings.media_dir, report_window_days=settings.report_window_days)
-        self.scheduler = Scheduler(self.db, clock, Policy.from_settings(settings), outbox=self.outbox)
+        self.scheduler = Scheduler(self.db, clock, policy, outbox=self.outbox)
         self.web = web.Application(client_max_size=21 * 1024 * 1024)
         self.web.on_response_prepare.append(security_headers)
         self.web.router.add_get("/health", self._health)

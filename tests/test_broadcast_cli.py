@@ -34,7 +34,8 @@ async def test_send_to_a_district_from_the_command_line(demo_roster):
     async with FakeTelegramAPI() as api:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CDSBOT_")}
         env |= {"CDSBOT_DATABASE_URL": db.url, "CDSBOT_TELEGRAM_TOKEN": DEFAULT_TOKEN,
-                "CDSBOT_TELEGRAM_API_URL": api.url, "CDSBOT_WEB_PORT": str(free_port()), "PYTHONPATH": str(ROOT)}
+                "CDSBOT_TELEGRAM_API_URL": api.url, "CDSBOT_WEB_PORT": str(free_port()), "PYTHONPATH": str(ROOT),
+                "CDSBOT_QUIET_START": "00:00", "CDSBOT_QUIET_END": "00:00"}  # no quiet hours: any time of day
         code, out, err = await cdsbot(env, "broadcast", "send", "--unit", "533", "--text-vi", "Họp tổ tối nay",
                                       "--text-en", "Team meeting tonight", "--ack", "--yes")
         assert code == 0, err

@@ -30,6 +30,7 @@ from bot.services import broadcast as bc
 from bot.services.access import Role
 from bot.services.broadcast_list import PENDING, recent
 from bot.services.guide_library import load_guides
+from bot.services.schedule_rules import Policy
 
 PHOTO_LIMIT = bc.PHOTO_LIMIT
 
@@ -112,13 +113,16 @@ async def _queue(settings: Settings, channels: dict, audience: bc.Audience, phot
     async def create(session):
         broadcast = await bc.create(session, sender=None, audience=audience, text_vi=args.text_vi,
                                     text_en=args.text_en, photo=photo, ack=args.ack, guide_id=args.guide,
-                                    now=Clock().now())
+                                    now=Clock().now(), urgent=args.urgent)
         rows = await bc.expand(session, broadcast, Clock().now())
         await session.commit()
         return broadcast.id, rows
 
     broadcast_id, rows = await with_session(settings, create)
     print(f"broadcast #{broadcast_id}: {rows:,} messages queued")
+    morning = Policy.from_settings(settings).fire_time(Clock().now())
+    if not args.urgent and morning > Clock().now():
+        print(f"quiet hours: the messages wait until {morning.astimezone(settings.tz):%H:%M} (--urgent sends now)")
     return broadcast_id
 
 
@@ -247,6 +251,7 @@ def add_commands(commands) -> None:
     send.add_argument("--photo", help="an image file sent with the text")
     send.add_argument("--ack", action="store_true", help="add ✅ Received / ❓ I need help buttons")
     send.add_argument("--guide", metavar="ID", help="add a button opening this guide")
+    send.add_argument("--urgent", action="store_true", help="send through the quiet hours (default: wait for morning)")
     send.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     send.set_defaults(func=cmd_send)
     status = group.add_parser("status", help="one broadcast's progress and answers; without an id, the list")

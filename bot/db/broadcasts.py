@@ -24,6 +24,8 @@ class Broadcast(SQLModel, table=True):
     text_en: str | None = Field(default=None, max_length=4096)
     photo: str | None = Field(default=None, max_length=400)
     ack: bool = False
+    urgent: bool = Field(default=False, sa_column_kwargs={"server_default": "0"},
+                         description="sent through the quiet hours")
     guide_id: str | None = Field(default=None, max_length=64)
     audience: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="draft", max_length=16, description="draft, sending, paused or cancelled")

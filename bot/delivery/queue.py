@@ -9,12 +9,13 @@ in flight; rows whose lease ran out (their holder died) go back to the queue.
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, event, or_, select, text, update
+from sqlalchemy import Select, and_, bindparam, event, not_, or_, select, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from bot.core.messages import Outbound
+from bot.db.broadcasts import Broadcast
 from bot.db.models import Delivery
 from bot.delivery.states import REPLY, State
 
@@ -79,12 +80,32 @@ async def release_held(session: AsyncSession, channel: str, external_id: str) ->
     return result.rowcount or 0
 
 
-def claim_statement(code: str, limit: int, now: datetime):
-    """UPDATE … RETURNING that claims the next ready rows of a channel (replies first, then oldest)."""
+def _held_back():
+    """Bulk rows the quiet hours hold: every row but replies and those of urgent broadcasts."""
+    urgent = select(Broadcast.id).where(Broadcast.urgent.is_(True))
+    return and_(Delivery.priority > REPLY, or_(Delivery.broadcast_id.is_(None), Delivery.broadcast_id.not_in(urgent)))
+
+
+async def hold_for_morning(session: AsyncSession, code: str, morning: datetime) -> int:
+    """Inside the quiet hours: the channel's queued bulk rows wait until `morning`, so they are not looked at again."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.channel == code, Delivery.status == State.QUEUED, _held_back())
+        .where(or_(Delivery.not_before.is_(None), Delivery.not_before < morning))
+        .values(not_before=morning).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def claim_statement(code: str, limit: int, now: datetime, quiet: bool = False):
+    """UPDATE … RETURNING that claims the next ready rows of a channel (replies first, then oldest).
+
+    Inside the quiet hours (`quiet`) only replies and urgent broadcasts are claimed.
+    """
     ready = (
         select(Delivery.id)
         .where(Delivery.channel == code, Delivery.status == State.QUEUED)
         .where(or_(Delivery.not_before.is_(None), Delivery.not_before <= now))
+        .where(not_(_held_back()) if quiet else true())
         .order_by(Delivery.priority, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

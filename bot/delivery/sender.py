@@ -16,6 +16,10 @@ their lease runs out (any live process sweeps them). At most the messages in
 flight when a sender dies are sent twice. SQLite serves one process: all its
 claimed rows go back to the queue when it starts.
 
+Inside the quiet hours (`bulk_from`, the schedule policy's) bulk rows are not
+claimed unless their broadcast is urgent: they get a `not_before` at the end of
+the quiet hours. Replies always go.
+
 Only `queued` rows are claimed, so a broadcast is paused or cancelled by
 moving its rows to `paused` / `cancelled`. A row handed back to the queue
 (retry, throttle, release) is written only while it is still `sending`, so
@@ -28,8 +32,9 @@ import heapq
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.channels.base import Channel, Failure, SendError
 from bot.clock import Clock
@@ -73,8 +78,9 @@ class Outbox:
     """Sends the queue's rows: one loop per channel this process is the sender of."""
 
     def __init__(self, db: Database, channels: dict[str, Channel], clock: Clock | None = None,
-                 retry_base: float = 2.0):
+                 retry_base: float = 2.0, bulk_from: Callable[[datetime], datetime] | None = None):
         self.db = db
+        self.bulk_from = bulk_from  # when bulk due at a moment may go: the end of the quiet hours it falls in
         self.retry_base = retry_base
         self.channels = channels
         self.clock = clock or Clock()
@@ -192,8 +198,12 @@ class Outbox:
             log.warning("%d claimed rows had lost their sender; back in the queue", swept)
 
     async def _claim(self, code: str, limit: int) -> list[Claimed]:
+        now = self.clock.now()
+        morning = self.bulk_from(now) if self.bulk_from else now
         async with self.db.session() as session:
-            rows = (await session.execute(queue.claim_statement(code, limit, self.clock.now()))).all()
+            if morning > now:  # the quiet hours: bulk waits for their end, unless its broadcast is urgent
+                await queue.hold_for_morning(session, code, morning)
+            rows = (await session.execute(queue.claim_statement(code, limit, now, quiet=morning > now))).all()
             await session.commit()
         claimed = [Claimed(r.id, r.external_id, r.member_id, r.payload, r.attempts, r.priority) for r in rows]
         self._claimed.update(row.id for row in claimed)

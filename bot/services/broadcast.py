@@ -192,7 +192,8 @@ async def outside_window(session: AsyncSession, audience: Audience, now: datetim
 
 async def create(session: AsyncSession, *, sender: Member | None, audience: Audience, text_vi: str,
                  text_en: str | None = None, photo: str | None = None, ack: bool = False,
-                 guide_id: str | None = None, now: datetime, actor: Actor | None = None) -> Broadcast:
+                 guide_id: str | None = None, now: datetime, actor: Actor | None = None,
+                 urgent: bool = False) -> Broadcast:
     """Store a draft broadcast after checking the audience against the sender's (or the console actor's) subtree."""
     if not text_vi.strip():
         raise ValueError("a broadcast needs a Vietnamese text")
@@ -200,7 +201,8 @@ async def create(session: AsyncSession, *, sender: Member | None, audience: Audi
         raise NotAllowed("only officers and admins send broadcasts")
     resolved = await resolve(session, audience, actor if actor is not None else await sender_actor(session, sender))
     broadcast = Broadcast(text_vi=text_vi, text_en=text_en or None, photo=photo, ack=ack, guide_id=guide_id,
-                          audience=resolved.to_dict(), created_by=sender.id if sender else None, created_at=now)
+                          urgent=urgent, audience=resolved.to_dict(), created_by=sender.id if sender else None,
+                          created_at=now)
     session.add(broadcast)
     await session.flush()
     return broadcast

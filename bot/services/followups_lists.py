@@ -138,7 +138,7 @@ async def resend(session: AsyncSession, actor: access.Actor, original: Broadcast
         return None, 0
     again = Broadcast(text_vi=original.text_vi, text_en=original.text_en, photo=original.photo, ack=original.ack,
                       guide_id=original.guide_id, audience=original.audience, status="sending", created_by=sender_id,
-                      created_at=now, started_at=now)
+                      urgent=original.urgent, created_at=now, started_at=now)
     session.add(again)
     await session.flush()
     rows = [{"channel": channel, "external_id": external_id, "member_id": member_id,

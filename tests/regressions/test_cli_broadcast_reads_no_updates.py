@@ -48,7 +48,8 @@ async def test_member_messages_stay_queued_at_telegram_during_a_cli_broadcast(de
         before = api.push_update(member_text(1000, "Tổ em họp lúc mấy giờ?"))
         env = {k: v for k, v in os.environ.items() if not k.startswith("CDSBOT_")}
         env |= {"CDSBOT_DATABASE_URL": db.url, "CDSBOT_TELEGRAM_TOKEN": DEFAULT_TOKEN,
-                "CDSBOT_TELEGRAM_API_URL": api.url, "CDSBOT_WEB_PORT": str(free_port()), "PYTHONPATH": str(ROOT)}
+                "CDSBOT_TELEGRAM_API_URL": api.url, "CDSBOT_WEB_PORT": str(free_port()), "PYTHONPATH": str(ROOT),
+                "CDSBOT_QUIET_START": "00:00", "CDSBOT_QUIET_END": "00:00"}  # no quiet hours: any time of day
         during = asyncio.create_task(push_when_sending(api, member_text(1001, "Em cần hỗ trợ")))
         code, out, err = await cdsbot(env, "broadcast", "send", "--unit", "533", "--text-vi", "Họp tổ tối nay",
                                       "--yes")

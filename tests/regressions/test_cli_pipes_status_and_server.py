@@ -26,7 +26,9 @@ NOW = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # 08:30 in Quảng Ngãi
 
 def env_for(db, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CDSBOT_")}
-    return env | {"CDSBOT_DATABASE_URL": db.url, "CDSBOT_WEB_PORT": str(free_port()), "PYTHONPATH": str(ROOT)} | extra
+    no_quiet_hours = {"CDSBOT_QUIET_START": "00:00", "CDSBOT_QUIET_END": "00:00"}  # broadcasts go at any time of day
+    return env | {"CDSBOT_DATABASE_URL": db.url, "CDSBOT_WEB_PORT": str(free_port()), "PYTHONPATH": str(ROOT)} \
+        | no_quiet_hours | extra
 
 
 def run_into_closed_pipe(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -78,7 +80,8 @@ async def test_broadcast_send_names_a_demo_server_right(demo_roster, tmp_path):
     db = demo_roster
     await add_members(db, 3, under="533", channel="web", first_external=20_000_000)
     port = free_port()
-    server = create_app(Settings(database_url=db.url, web_port=port, media_dir=tmp_path / "media"))  # as `demo`
+    server = create_app(Settings(database_url=db.url, web_port=port, media_dir=tmp_path / "media",  # as `demo`
+                                 quiet_start="00:00", quiet_end="00:00"))
     await server.start()
     try:
         code, out, err = await cdsbot(env_for(db, CDSBOT_WEB_PORT=str(port)), "broadcast", "send", "--unit", "533",

@@ -92,6 +92,7 @@ async def send_broadcast(app, api, deliver) -> None:
 async def test_registration_report_and_broadcast_at_debug_log_no_secret(any_db, demo_roster, caplog, cdsbot_logging):
     async with FakeTelegramAPI() as api, aiohttp.ClientSession() as http:
         settings = Settings(database_url=demo_roster.url, web_port=0, web_chat=False, telegram_token=DEFAULT_TOKEN,
+                            quiet_start="00:00", quiet_end="00:00",  # no quiet hours: the broadcast goes at any hour
                             telegram_api_url=api.url, telegram_webhook_secret=SECRET,
                             telegram_webhook_url="https://cds.example.org/webhooks/telegram", log_level="DEBUG")
         cdsbot_logging(settings.log_level, secrets_of(settings))

@@ -1,115 +1,99 @@
-"""Quiet hours for broadcasts: a send at 20:55 that would still be running at 21:00 stops there and the rest goes
-at 07:00 (scheduled or sent now), unless marked urgent; a send inside the quiet hours waits for their end."""
+"""Quiet hours hold at the moment of sending: a broadcast running late (throttled) stops at 21:00, resumes at 07:00."""
 
 import asyncio
+import time
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from bot.channels import registry
-from bot.channels.base import Channel, Limits
+from bot.channels.base import Channel, Failure, Limits, SendError
 from bot.clock import LOCAL_TZ, FakeClock
+from bot.core.messages import Outbound
+from bot.db.broadcasts import Broadcast
 from bot.db.models import Delivery
 from bot.delivery import queue
 from bot.delivery.sender import Outbox
-from bot.services import broadcast as bc
-from bot.services import broadcast_timing, schedules
-from bot.services.schedule_rules import Policy, Rule
-from tests.fakes.members import add_members
+from bot.delivery.states import BULK, REPLY
+from bot.services.schedule_rules import Policy
 
-COMMUNE = "21409"
-POLICY = Policy()  # 21:00–07:00
-FIVE_TO_NINE = datetime(2026, 12, 1, 20, 55, tzinfo=LOCAL_TZ)
-NINE = datetime(2026, 12, 1, 21, 0, tzinfo=LOCAL_TZ)
-SEVEN = datetime(2026, 12, 2, 7, 0, tzinfo=LOCAL_TZ)
+EVENING = datetime(2026, 11, 23, 20, 58, tzinfo=LOCAL_TZ)
+MORNING = datetime(2026, 11, 24, 7, 0, tzinfo=LOCAL_TZ)
 
 
-async def claimable(db, channel: str, at: datetime) -> int:
-    """How many rows the sender may claim at `at` (the sender's own claim query, rolled back)."""
-    async with db.session() as session:
-        rows = (await session.execute(queue.claim_statement(channel, 100_000, at))).all()
-        await session.rollback()
-    return len(rows)
+class ThrottledChannel(Channel):
+    """Declares a fast rate but answers each broadcast message's first try with a 429 (a short wait)."""
 
-
-async def send_now(db, at: datetime, rates: dict[str, float], urgent: bool = False) -> broadcast_timing.QuietSplit:
-    async with db.session() as session:
-        broadcast = await bc.create(session, sender=None, audience=bc.Audience(units=[COMMUNE]),
-                                    text_vi="Thông báo", now=at)
-        await bc.expand(session, broadcast, at)
-        plan = await broadcast_timing.hold_for_quiet_hours(session, broadcast.id, at, rates, POLICY, urgent)
-        await session.commit()
-    return plan
-
-
-async def test_a_scheduled_send_at_20_55_stops_at_21_00_and_resumes_at_07_00(demo_roster):
-    telegram = registry.rates()["telegram"]  # 30 messages a second: 9,000 fit in the five minutes before 21:00
-    await add_members(demo_roster, int(telegram * 300) + 120, under=COMMUNE)
-    async with demo_roster.session() as session:
-        template = schedules.broadcast_template(bc.Audience(units=[COMMUNE]), "Nhắc báo cáo")
-        await schedules.add(session, name="nhắc", rule=Rule("once", at=FIVE_TO_NINE), template=template,
-                            now=FIVE_TO_NINE.replace(hour=8))
-        await session.commit()
-    [fired] = await schedules.fire_due(demo_roster, FIVE_TO_NINE, POLICY)
-    assert fired.deliveries == 9_120
-    assert await claimable(demo_roster, "telegram", FIVE_TO_NINE) == 9_000
-    async with demo_roster.session() as session:
-        waiting = await session.scalar(select(func.count()).where(Delivery.not_before == SEVEN))
-    assert waiting == 120
-    assert await claimable(demo_roster, "telegram", SEVEN.replace(hour=6, minute=59)) == 9_000  # still not those
-    assert await claimable(demo_roster, "telegram", SEVEN) == 9_120
-
-
-class Recorder(Channel):
-    """A fast web chat that remembers when (on the test's clock) each message went out."""
-
-    code = "web"
-    limits = Limits(per_second=1000)
-    one_sender = False
+    code = "rec"
 
     def __init__(self, clock: FakeClock):
-        self.clock, self.sent = clock, []
+        self.limits = Limits(per_second=1000.0, chat_interval=0.0)
+        self.clock = clock
+        self.tried: set[str] = set()
+        self.sent: list[tuple[str, datetime]] = []
 
-    async def send(self, external_id, message) -> str:
-        self.sent.append(self.clock.now())
-        return str(len(self.sent))
+    async def send(self, external_id, message):
+        if message.text.startswith("bulk") and message.text not in self.tried:
+            self.tried.add(message.text)
+            raise SendError(Failure.THROTTLED, "429", retry_after=0.01)
+        self.sent.append((message.text, self.clock.now().astimezone(LOCAL_TZ)))
+        return f"p{len(self.sent)}"
+
+    def texts(self) -> set[str]:
+        return {text for text, _ in self.sent}
 
 
-async def until(check, seconds: float = 10.0) -> bool:
-    for _ in range(int(seconds / 0.05)):
-        if check():
-            return True
-        await asyncio.sleep(0.05)
-    return check()
+async def add_broadcast(db, now: datetime, texts: list[str], urgent: bool = False) -> None:
+    """A broadcast and its queued rows, without any quiet-hours estimate (as if all fitted before 21:00)."""
+    async with db.session() as session:
+        broadcast = Broadcast(text_vi=texts[0], audience={}, urgent=urgent, created_at=now)
+        session.add(broadcast)
+        await session.flush()
+        await queue.enqueue_many(session, [{"channel": "rec", "external_id": f"chat-{text}", "member_id": None,
+                                            "broadcast_id": broadcast.id, "payload": Outbound(text).to_dict()}
+                                           for text in texts], now, BULK)
+        await session.commit()
 
 
-async def test_a_send_now_that_would_run_past_21_00_waits_for_the_morning_in_the_sender(demo_roster):
-    await add_members(demo_roster, 5, under=COMMUNE, channel="web")
-    clock = FakeClock(FIVE_TO_NINE)
-    plan = await send_now(demo_roster, FIVE_TO_NINE, {"web": 0.01})  # one message every 100 s: 3 before 21:00
-    assert (plan.before, plan.after, plan.morning) == ({"web": 3}, {"web": 2}, SEVEN)
-    recorder = Recorder(clock)
-    outbox = Outbox(demo_roster, {"web": recorder}, clock)
+async def add_reply(db, text: str, now: datetime) -> None:
+    async with db.session() as session:
+        queue.enqueue(session, "rec", f"chat-{text}", Outbound(text), priority=REPLY, now=now)
+        await session.commit()
+
+
+async def until(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    assert condition()
+
+
+async def test_late_broadcast_stops_at_quiet_hours_and_resumes_in_the_morning(db):
+    clock = FakeClock(EVENING)
+    channel = ThrottledChannel(clock)
+    outbox = Outbox(db, {"rec": channel}, clock, bulk_from=Policy().fire_time)
+    bulk = [f"bulk {i}" for i in range(10)]
+    await add_broadcast(db, clock.now(), bulk)
     await outbox.start()
     try:
-        assert await until(lambda: len(recorder.sent) == 3)
-        clock.set(NINE)
-        await asyncio.sleep(1.2)  # more than the sender's idle poll: it looked again and found nothing ready
-        assert len(recorder.sent) == 3
-        clock.set(SEVEN)
-        outbox.wake("web")
-        assert await until(lambda: len(recorder.sent) == 5)
+        await until(lambda: len(channel.tried) == 10)  # every message throttled: they would retry at 21:00
+        clock.set(datetime(2026, 11, 23, 21, 0, 30, tzinfo=LOCAL_TZ))
+        await add_broadcast(db, clock.now(), ["urgent 1", "urgent 2"], urgent=True)
+        await add_reply(db, "reply at night", clock.now())
+        outbox.wake("*")
+        await until(lambda: {"urgent 1", "urgent 2", "reply at night"} <= channel.texts())
+        await asyncio.sleep(1.2)  # a few claim rounds inside the quiet hours
+        assert not any(text.startswith("bulk") for text in channel.texts())
+        async with db.session() as session:
+            waiting = (await session.execute(select(Delivery.not_before).where(Delivery.status == "queued"))).all()
+        assert len(waiting) == 10 and {row.not_before.astimezone(LOCAL_TZ) for row in waiting} == {MORNING}
+        clock.set(datetime(2026, 11, 24, 6, 59, tzinfo=LOCAL_TZ))
+        await add_reply(db, "reply before dawn", clock.now())
+        outbox.wake("*")
+        await until(lambda: "reply before dawn" in channel.texts())
+        await asyncio.sleep(0.7)
+        assert not any(text.startswith("bulk") for text in channel.texts())
+        clock.set(MORNING)
+        await until(lambda: set(bulk) <= channel.texts())
     finally:
         await outbox.stop()
-    assert recorder.sent[3:] == [SEVEN, SEVEN]
-
-
-async def test_urgent_sends_through_and_a_send_in_the_quiet_hours_waits(any_db, demo_roster):
-    await add_members(demo_roster, 4, under=COMMUNE, channel="web")
-    plan = await send_now(demo_roster, FIVE_TO_NINE, {"web": 0.01}, urgent=True)
-    assert plan.waiting == 0 and await claimable(demo_roster, "web", FIVE_TO_NINE) == 4
-    late = datetime(2026, 12, 1, 23, 10, tzinfo=LOCAL_TZ)
-    plan = await send_now(demo_roster, late, {"web": 1000.0})
-    assert plan.starts == SEVEN
-    assert await claimable(demo_roster, "web", late) == 4  # the urgent one's rows only
-    assert await claimable(demo_roster, "web", SEVEN) == 8
+    assert all(moment >= MORNING for text, moment in channel.sent if text.startswith("bulk"))

@@ -179,7 +179,7 @@ async def _send_now(request: web.Request, session, actor: access.Actor, draft: f
     photo = form.photo_path(request.app[SETTINGS].media_dir, draft.photo) if draft.photo else None
     broadcast = await bc.create(session, sender=None, actor=actor, audience=audience, text_vi=draft.text_vi,
                                 text_en=draft.text_en, photo=str(photo) if photo else None, ack=draft.ack,
-                                guide_id=draft.guide or None, now=now)
+                                guide_id=draft.guide or None, now=now, urgent=draft.urgent)
     broadcast.created_by = request["account"].member_id
     await bc.expand(session, broadcast, now)
     await broadcast_timing.hold_for_quiet_hours(session, broadcast.id, now, _rates(request),
