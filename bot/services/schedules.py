@@ -178,14 +178,7 @@ async def _advance_only(db: Database, schedule_id: int, due: datetime) -> None:
 
 async def send_missed(session: AsyncSession, run_id: int, now: datetime) -> ScheduleRun:
     """Send a missed run now, on staff's word; a run already sent is refused (nothing twice)."""
-    run = await session.get(ScheduleRun, run_id)
-    if run is None:
-        raise LookupError(f"no schedule run with id {run_id}")
-    claimed = await session.execute(update(ScheduleRun).where(ScheduleRun.id == run_id, ScheduleRun.status == "missed")
-                                    .values(status="sent", ran_at=now, note="sent late on staff request"))
-    if claimed.rowcount != 1:
-        raise ValueError(f"run {run_id} is not a missed run (status: {run.status})")
-    await session.refresh(run)
+    run = await _settle_missed(session, run_id, "sent", now, "sent late on staff request")
     schedule = await get(session, run.schedule_id)
     run.broadcast_id, run.deliveries = await perform(session, schedule, run.due_at, now)
     return run
@@ -193,11 +186,16 @@ async def send_missed(session: AsyncSession, run_id: int, now: datetime) -> Sche
 
 async def drop_missed(session: AsyncSession, run_id: int, now: datetime) -> ScheduleRun:
     """Never send a missed run, on staff's word (it stays listed as dropped); a run not missed is refused."""
+    return await _settle_missed(session, run_id, "dropped", now, "dropped on staff request")
+
+
+async def _settle_missed(session: AsyncSession, run_id: int, status: str, now: datetime, note: str) -> ScheduleRun:
+    """Move a missed run to `status` in one conditional update, so two staff clicks never both act on it."""
     run = await session.get(ScheduleRun, run_id)
     if run is None:
         raise LookupError(f"no schedule run with id {run_id}")
     claimed = await session.execute(update(ScheduleRun).where(ScheduleRun.id == run_id, ScheduleRun.status == "missed")
-                                    .values(status="dropped", ran_at=now, note="dropped on staff request"))
+                                    .values(status=status, ran_at=now, note=note))
     if claimed.rowcount != 1:
         raise ValueError(f"run {run_id} is not a missed run (status: {run.status})")
     await session.refresh(run)
