@@ -69,6 +69,13 @@ def can(actor: Actor | None, action: Action) -> bool:
     return actor is not None and action in GRANTS[actor.role]
 
 
+def require_any(actor: Actor | None, action: Action) -> Actor:
+    """The actor, when they may do `action` somewhere (before a unit is chosen); raises Denied otherwise."""
+    if actor is None or not can(actor, action):
+        raise Denied(f"{action.value} not allowed")
+    return actor
+
+
 def in_scope(actor: Actor, unit_path: str) -> bool:
     """The subtree rule: leaders their unit only, officers their unit and below, admins everything."""
     if actor.role is Role.ADMIN:

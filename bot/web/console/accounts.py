@@ -15,10 +15,7 @@ from bot.web.keys import CLOCK, DB
 
 
 def _require_manager(request: web.Request) -> access.Actor:
-    actor = request["actor"]
-    if not access.can(actor, access.Action.MANAGE):
-        raise access.Denied("manage")
-    return actor
+    return access.require_any(request["actor"], access.Action.MANAGE)
 
 
 async def page(request: web.Request, *, error: AccountError | None = None, form=None) -> web.Response:

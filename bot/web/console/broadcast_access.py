@@ -11,10 +11,7 @@ from bot.web.keys import OUTBOX
 
 def viewer(request: web.Request) -> access.Actor:
     """The signed-in person, who must be able to view some part of the tree."""
-    actor = request["actor"]
-    if not access.can(actor, Action.VIEW):
-        raise access.Denied("view")
-    return actor
+    return access.require_any(request["actor"], Action.VIEW)
 
 
 def broadcast_id(request: web.Request) -> int:

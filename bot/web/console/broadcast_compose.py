@@ -37,10 +37,7 @@ PICKER_DEPTH = 2  # levels below the person's own unit offered in the picker (pr
 
 def sender(request: web.Request) -> access.Actor:
     """The signed-in person, who must be allowed to broadcast somewhere."""
-    actor = request["actor"]
-    if not access.can(actor, Action.BROADCAST):
-        raise access.Denied("broadcast")
-    return actor
+    return access.require_any(request["actor"], Action.BROADCAST)
 
 
 def _rates(request: web.Request) -> dict[str, float]:

@@ -26,10 +26,7 @@ def add_routes(app: web.Application) -> None:
 
 def _viewer(request: web.Request) -> access.Actor:
     """The signed-in person, who must be able to see members somewhere."""
-    actor = request["actor"]
-    if not access.can(actor, Action.VIEW):
-        raise access.Denied("view")
-    return actor
+    return access.require_any(request["actor"], Action.VIEW)
 
 
 async def page(request: web.Request, *, error: str | None = None, status: int = 200) -> web.Response:
@@ -46,9 +43,7 @@ async def page(request: web.Request, *, error: str | None = None, status: int = 
 
 async def change_role(request: web.Request) -> web.Response:
     """POST /admin/members/{member}/role: promote or demote (MANAGE on the member's unit); the member is told."""
-    actor = request["actor"]
-    if not access.can(actor, Action.MANAGE):
-        raise access.Denied("manage")
+    actor = access.require_any(request["actor"], Action.MANAGE)
     member_id, role = row_id(request.match_info["member"]), str((await request.post()).get("role", ""))
     if role not in tuple(Role):
         return await page(request, error=translator(request).t(UNKNOWN_ROLE), status=400)

@@ -46,9 +46,7 @@ async def page(request: web.Request) -> web.Response:
 
 async def _show(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
     """The queue page, with an error above it when the form was not right."""
-    actor: access.Actor = request["actor"]
-    if not access.can(actor, access.Action.REVIEW):
-        raise access.Denied("review")
+    actor = access.require_any(request["actor"], access.Action.REVIEW)
     async with request.app[DB].session() as session:
         total = await review_queue.count(session, actor)
         items = [await review_queue.details(session, report)
@@ -99,9 +97,7 @@ def _choice(form: MultiDictProxy) -> Choice | str:
 
 async def decide(request: web.Request) -> web.Response:
     """POST /admin/reports/review: decide the chosen reports, tell their members, then show the queue again."""
-    actor: access.Actor = request["actor"]
-    if not access.can(actor, access.Action.REVIEW):
-        raise access.Denied("review")
+    actor = access.require_any(request["actor"], access.Action.REVIEW)
     choice = _choice(await request.post())
     if isinstance(choice, str):
         return await _show(request, choice, status=400)
