@@ -4,15 +4,16 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import signal
 
 from aiohttp import web
 
 from bot.channels.base import Channel, Failure, InboundSink, SendError
 from bot.clock import Clock
-from bot.config import ConfigError, Settings
+from bot.config import ROLES, ConfigError, Settings, role_names
 from bot.core.dispatcher import Core
-from bot.db.migrate import upgrade
+from bot.db.migrate import require_current
 from bot.db.session import Database
 from bot.delivery.sender import Outbox
 from bot.log_setup import redact
@@ -25,6 +26,7 @@ from handlers.menu import show_menu
 log = logging.getLogger(__name__)
 
 OK, DEGRADED = "ok", "degraded"
+EVERY_ROLE = frozenset(ROLES)
 
 
 def _secret(value) -> str:
@@ -42,7 +44,7 @@ def configured_channels(settings: Settings, db: Database, clock: Clock, receive:
         from bot.web.chat_page import chat_locale
 
         channels["web"] = WebChannel(settings.media_dir, functools.partial(chat_locale, db), settings.locale,
-                                     secret=settings.web_chat_key(), public_url=settings.public_url)
+                                     secret=settings.web_chat_key(), public_url=settings.public_url, db=db)
     if settings.telegram_token is not None:
         from bot.channels.telegram import TelegramChannel
 
@@ -71,7 +73,7 @@ def configured_channels(settings: Settings, db: Database, clock: Clock, receive:
         channels["zalo_bot"] = ZaloBotChannel(
             settings.zalo_bot_token.get_secret_value(), api_url=settings.zalo_bot_api_url,
             webhook_url=settings.zalo_bot_webhook_url,
-            webhook_secret=_secret(settings.zalo_bot_webhook_secret), public_url=settings.public_url,
+            webhook_secret=_secret(settings.zalo_bot_webhook_secret), public_url=settings.public_url, db=db,
         )
     return channels
 
@@ -147,32 +149,40 @@ class ChannelStarts:
 class App:
     """One running cdsbot: build with `create_app`, then `await start()` / `await stop()`.
 
+    `roles` (`cdsbot run --role`) say what this process does: `web` reads members' messages (webhooks, polling,
+    the web chat) and serves the console, enqueueing what it sends; `sender` becomes the one sender of the
+    channels that have none (PostgreSQL advisory locks); `scheduler` fires the schedules (its lock). A web-only
+    process still sends its own web chat sockets. Every role serves `/health`.
     `receive=False` is a sending-only process (`cdsbot broadcast send` with no server running): its outbox
     sends, but it reads no member's message: no web server, no scheduler, channels started without a sink.
     """
 
-    def __init__(self, settings: Settings, channels: dict[str, Channel] | None, clock: Clock, receive: bool = True):
+    def __init__(self, settings: Settings, channels: dict[str, Channel] | None, clock: Clock, receive: bool = True,
+                 roles: frozenset[str] = EVERY_ROLE):
         self.settings = settings
         self.clock = clock
-        self.receive = receive
+        self.roles = roles if receive else frozenset({"sender"})
+        self.receive = "web" in self.roles
+        self.serves = receive  # an HTTP server (/health at least); not the CLI's sending-only app
         self.db = Database(settings.database_url)
-        self.channels = configured_channels(settings, self.db, clock, receive) if channels is None else channels
+        self.channels = configured_channels(settings, self.db, clock, self.receive) if channels is None else channels
         self.starts = ChannelStarts(self.channels)
         policy = Policy.from_settings(settings)
-        self.outbox = Outbox(self.db, self.channels, clock, bulk_from=policy.fire_time)
+        self.outbox = Outbox(self.db, self.channels, clock, bulk_from=policy.fire_time, elect="sender" in self.roles)
         self.core = Core(self.db, build_router(), self.outbox, self.channels, clock, settings.locale, show_menu,
                          media_dir=settings.media_dir, report_window_days=settings.report_window_days)
         self.scheduler = Scheduler(self.db, clock, policy, outbox=self.outbox)
         self.web = web.Application(client_max_size=21 * 1024 * 1024)
         self.web.on_response_prepare.append(security_headers)
         self.web.router.add_get("/health", self._health)
-        if receive and settings.console and settings.console_secret is not None:  # `cdsbot run` insists on a key
+        if self.receive and settings.console and settings.console_secret is not None:  # `run` insists on a key
             from bot.web.console import create_console, mount
 
             mount(self.web, create_console(self.db, settings, clock, self.outbox, self.channel_status))
-        for channel in self.channels.values():
+        for channel in self.channels.values() if self.receive else ():
             channel.setup_routes(self.web)
         self._runner: web.AppRunner | None = None
+        self._started = False  # past the schema check and listening: there is something to stop
 
     @property
     def url(self) -> str:
@@ -187,27 +197,56 @@ class App:
         """Each channel as `{"status": "ok" | "degraded", "reason": …}` (no secrets), for /health and the console."""
         return {code: {"status": state, "reason": reason} for code, (state, reason) in self.starts.status.items()}
 
+    def health(self) -> dict:
+        """What `/health` answers: this process's roles, each channel's status, and the locks it holds.
+
+        `sending`: the channels this process sends now; `locks.sender`: for each channel that has one sender at a
+        time (several processes on PostgreSQL), whether it is this process; `locks.scheduler`: whether this
+        process fires the schedules.
+        """
+        return {"ok": True, "roles": [role for role in ROLES if role in self.roles], "channels": self.channel_status(),
+                "sending": self.outbox.sending,
+                "locks": {"sender": self.outbox.sender_locks(), "scheduler": self.scheduler.active}}
+
     async def _health(self, _request: web.Request) -> web.Response:
-        """The process serves (`ok`); each channel says whether its platform could be reached; `sending`: the
-        channels this process sends (with several processes on PostgreSQL, each channel has one sender)."""
-        return web.json_response({"ok": True, "channels": self.channel_status(), "sending": self.outbox.sending})
+        return web.json_response(self.health())
 
     async def start(self) -> None:
-        await upgrade(self.db.engine)
-        if self.receive:
-            self._runner = web.AppRunner(self.web, access_log=None)
-            await self._runner.setup()
-            await web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port).start()
+        """Check the schema (migrating is `cdsbot db upgrade`'s job), then serve what this process's roles say."""
+        await require_current(self.db.engine)
+        if self.serves:
+            await self._listen()
+        self._started = True
         await self.outbox.start()
         if self.receive:
             await asyncio.to_thread(guides.warm)  # off the event loop: reading the guides takes a while
+        if "scheduler" in self.roles:
             await self.scheduler.start()
         await self.starts.start_all(self.core.handle if self.receive else None)
-        doing = f"serving on {self.url}" if self.receive else "sending only (reading no updates)"
-        log.info("cdsbot is %s with channels: %s", doing, ", ".join(self.channels) or "none")
+        doing = f"serving on {self.url}" if self.serves else "sending only (reading no updates)"
+        log.info("cdsbot is %s (role %s) with channels: %s", doing, role_names(self.roles),
+                 ", ".join(self.channels) or "none")
+
+    async def _listen(self) -> None:
+        """Serve HTTP on the configured address; a port already taken is the operator's to fix, said in one line."""
+        self._runner = web.AppRunner(self.web, access_log=None)
+        await self._runner.setup()
+        host, port = self.settings.web_host, self.settings.web_port
+        try:
+            await web.TCPSite(self._runner, host, port).start()
+        except OSError as exc:
+            reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+            raise ConfigError(f"cannot listen on {host}:{port} ({reason}): give each cdsbot process "
+                              "its own port (cdsbot run --port N, or CDSBOT_WEB_PORT)") from None
 
     async def stop(self) -> None:
         """Stop taking messages, finish sends in flight (unsent rows stay queued), close everything."""
+        if not self._started:  # refused at start: nothing runs yet but perhaps the web server's runner
+            if self._runner is not None:
+                await self._runner.cleanup()
+            await self.db.dispose()
+            return
+        log.info("stopping: finishing messages in flight")
         await self.starts.stop()
         for channel in self.channels.values():
             await channel.stop()
@@ -219,9 +258,9 @@ class App:
 
 
 def create_app(settings: Settings, channels: dict[str, Channel] | None = None, clock: Clock | None = None,
-               *, receive: bool = True) -> App:
-    """Build (not start) a cdsbot; `receive=False` for a process that only sends (see `App`)."""
-    return App(settings, channels, clock or Clock(), receive)
+               *, receive: bool = True, roles: frozenset[str] = EVERY_ROLE) -> App:
+    """Build (not start) a cdsbot; `roles` from `run --role`; `receive=False` for a process that only sends."""
+    return App(settings, channels, clock or Clock(), receive, roles)
 
 
 async def serve(app: App, started=None) -> None:
@@ -236,5 +275,4 @@ async def serve(app: App, started=None) -> None:
             await started(app)
         await stop.wait()
     finally:
-        log.info("stopping: finishing messages in flight")
         await app.stop()

@@ -20,6 +20,7 @@ SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 MIN_SECRET = 32
 TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts as secret_token
 PLACEHOLDERS = ("change", "secret", "example", "placeholder", "replace", "password")  # words a real key never has
+ROLES = ("web", "sender", "scheduler")  # what one `cdsbot run` process does (`--role`); all three by default
 
 
 class ConfigError(Exception):
@@ -29,6 +30,21 @@ class ConfigError(Exception):
 def unverifiable(variable: str, calls: str) -> str:
     """The one line that refuses a webhook with nothing to check its calls by (the variable, never a value)."""
     return f"{variable}: not set, so {calls} could not be told from forged ones; set it, or turn that webhook off"
+
+
+def parse_roles(text: str) -> frozenset[str]:
+    """`--role`: `all`, or one or more of web, sender, scheduler joined by commas (`sender,scheduler`)."""
+    names = {part.strip() for part in text.lower().split(",") if part.strip()}
+    if names == {"all"}:
+        return frozenset(ROLES)
+    if not names or not names <= set(ROLES):
+        raise ValueError(f"{text!r}: say all, or one or more of {', '.join(ROLES)} joined by commas")
+    return frozenset(names)
+
+
+def role_names(roles: frozenset[str]) -> str:
+    """Roles as `--role` spells them: `all`, or the roles joined by commas."""
+    return "all" if roles == frozenset(ROLES) else ",".join(role for role in ROLES if role in roles)
 
 
 class Settings(BaseSettings):
@@ -193,6 +209,14 @@ class Settings(BaseSettings):
             return "CDSBOT_CONSOLE_SECRET looks like a placeholder or is too short: set a random value " \
                    "of 32 characters or more"
         return None
+
+    def roles_problem(self, roles: frozenset[str]) -> str | None:
+        """Why this database cannot be shared by processes of these roles (SQLite serves one process), else None."""
+        if roles == frozenset(ROLES) or not self.database_url.startswith("sqlite"):
+            return None
+        return (f"--role {role_names(roles)}: SQLite serves one cdsbot process, which does "
+                "everything; run without --role, or put several processes on PostgreSQL "
+                "(CDSBOT_DATABASE_URL=postgresql+asyncpg://…)")
 
     def web_chat_key(self) -> str | None:
         """The key the web chat signs its cookies with: its own secret, else the console's; None when neither."""

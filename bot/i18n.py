@@ -9,7 +9,6 @@ import gettext
 import io
 from datetime import date, datetime
 from functools import cache
-from pathlib import Path
 
 from babel.dates import format_date as _format_date
 from babel.dates import format_time as _format_time
@@ -17,9 +16,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from bot import resources
 from bot.clock import LOCAL_TZ
 
-LOCALES_DIR = Path(__file__).resolve().parents[1] / "content" / "locales"
+LOCALES_DIR = resources.LOCALES
 LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"
 DATE_FORMATS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}

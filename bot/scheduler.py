@@ -27,7 +27,10 @@ from bot.services.schedules import Fired
 
 log = logging.getLogger(__name__)
 
-LOCK_KEY = 0x6364_7362_6F74  # "cdsbot": the advisory lock one scheduler per database holds
+# The advisory lock one scheduler per database holds: advisory locks are server-wide, so the key's first half is
+# the database's (two cdsbot databases on one PostgreSQL server each have their scheduler).
+LOCK_KEY = 0x7363_6864  # "schd": the second half
+LOCK_ARGS = "hashtext(current_database()), :key"
 JOB_PREFIX = "schedule-"
 
 
@@ -111,7 +114,7 @@ class Scheduler:
         conn = await self.db.engine.connect()
         try:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
-            got = await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY})
+            got = await conn.scalar(text(f"SELECT pg_try_advisory_lock({LOCK_ARGS})"), {"key": LOCK_KEY})
         except Exception:
             await conn.close()
             raise
@@ -136,7 +139,7 @@ class Scheduler:
         if conn is None:
             return
         try:
-            await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+            await conn.execute(text(f"SELECT pg_advisory_unlock({LOCK_ARGS})"), {"key": LOCK_KEY})
         except Exception:  # a dead connection: dropping it (not pooling it) releases the lock server-side
             await conn.invalidate()
         await conn.close()

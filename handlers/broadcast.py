@@ -16,14 +16,13 @@ from bot.i18n import N_
 from bot.services import access
 from bot.services import broadcast as bc
 from bot.services.access import Action
-from bot.services.org import unit_label
+from bot.services.org import live, unit_label
+from bot.services.unit_kinds import Level
 
 UNITS, LEVELS, ROLES, TEXT_VI, TEXT_EN, ACK, PREVIEW = (
     "broadcast.units", "broadcast.levels", "broadcast.roles", "broadcast.text_vi", "broadcast.text_en",
     "broadcast.ack", "broadcast.preview")
 MAX_UNIT_BUTTONS = 30
-LEVEL_LABELS = {"province": N_("Province"), "district": N_("Districts"), "commune": N_("Communes"),
-                "village": N_("Villages")}
 ROLE_LABELS = {"member": N_("Members"), "leader": N_("Team leaders"), "officer": N_("Officers")}
 
 
@@ -34,14 +33,15 @@ async def on_start(ctx: Context) -> None:
         await ctx.show_menu(ctx.t("Only officers and admins can send announcements."))
         return
     scope = await bc.scope_of(ctx.session, actor)
-    offered = await bc.levels_in(ctx.session, actor)
+    offered = {str(level.depth): {"kinds": list(level.kinds), "units": level.units}
+               for level in await bc.levels_in(ctx.session, actor)}
     ctx.finish()
     ctx.goto(UNITS, scope=scope.code if scope else None, units=[], levels=[], roles=[], offered=offered)
     await _ask_units(ctx)
 
 
 async def _children(ctx: Context) -> list[OrgUnit]:
-    """Units one level below the sender's scope (below the province for an admin)."""
+    """Live units one level below the sender's scope (below the province for an admin)."""
     code = ctx.data["scope"]
     if code is None:
         parents = select(OrgUnit.id).where(OrgUnit.parent_id.is_(None))
@@ -49,12 +49,16 @@ async def _children(ctx: Context) -> list[OrgUnit]:
     else:
         parent = select(OrgUnit.id).where(OrgUnit.code == code).scalar_subquery()
         query = select(OrgUnit).where(OrgUnit.parent_id == parent)
-    return list((await ctx.session.execute(query.order_by(OrgUnit.code).limit(MAX_UNIT_BUTTONS))).scalars())
+    query = query.where(live()).order_by(OrgUnit.code).limit(MAX_UNIT_BUTTONS)
+    return list((await ctx.session.execute(query)).scalars())
 
 
-def _level_label(ctx: Context, kind: str) -> str:
-    """A level's name in the member's language; a kind the roster added is shown as it is."""
-    return ctx.t(LEVEL_LABELS[kind]) if kind in LEVEL_LABELS else kind
+def _offered(ctx: Context) -> dict[str, Level]:
+    """The levels offered to this chat by depth (a chat started before levels were depths offers none)."""
+    offered = ctx.data.get("offered")
+    if not isinstance(offered, dict):
+        return {}
+    return {depth: Level(int(depth), tuple(level["kinds"]), level["units"]) for depth, level in offered.items()}
 
 
 def _mark(chosen: bool, label: str) -> str:
@@ -108,9 +112,9 @@ async def on_units_typed(ctx: Context) -> None:
 
 
 async def _ask_levels(ctx: Context) -> None:
-    """Only the levels that exist in the sender's subtree (a commune officer sees no "Districts")."""
-    buttons = [[Button(f"bc:level:{kind}", _mark(kind in ctx.data["levels"], _level_label(ctx, kind)))]
-               for kind in ctx.data.get("offered", [])]
+    """Only the levels of the sender's live subtree, named from the kinds there ("Xã, phường, đặc khu")."""
+    buttons = [[Button(f"bc:level:{depth}", _mark(depth in ctx.data["levels"], level.label(ctx.locale)))]
+               for depth, level in _offered(ctx).items()]
     buttons.append([ctx.button("bc:next", "➡️ Next")])
     ctx.reply(ctx.t("Only teams of some levels? Tap them, or Next for all levels."), buttons)
 
@@ -129,7 +133,7 @@ async def on_choice(ctx: Context) -> None:
         await on_unit(ctx, value)
     elif kind == "ack":
         await on_ack_choice(ctx)
-    elif (kind, ctx.state) == ("level", LEVELS) and value in ctx.data.get("offered", []):
+    elif (kind, ctx.state) == ("level", LEVELS) and value in _offered(ctx):
         _toggle(ctx, "levels", value)
         await _ask_levels(ctx)
     elif (kind, ctx.state) == ("role", ROLES) and value in ROLE_LABELS:
@@ -187,8 +191,9 @@ async def on_ack_choice(ctx: Context) -> None:
 
 
 def _audience(ctx: Context) -> bc.Audience:
-    data = ctx.data
-    return bc.Audience(units=data["units"], levels=data["levels"], roles=data["roles"], scope=data["scope"])
+    data, offered = ctx.data, _offered(ctx)
+    levels = [kind for depth in data["levels"] if depth in offered for kind in offered[depth].kinds]
+    return bc.Audience(units=data["units"], levels=levels, roles=data["roles"], scope=data["scope"])
 
 
 async def _preview(ctx: Context) -> None:

@@ -15,7 +15,7 @@ PLAN = [  # (date, time, step): Quảng Ngãi's 2027 timeline, from the leaders'
     ("10/10/2027", "07:30", "dx-day"), ("11/10/2027", "08:00", "report-reminder-d1"),
     ("12/10/2027", "08:00", "deadline-day"), ("12/10/2027", "14:00", "officers-feedback"),
     ("13/10/2027", "08:00", "escalate-d1-leader"),
-    ("14/10/2027", "08:00", "escalate-d2-commune-officer"), ("14/10/2027", "09:00", "department-deadline"),
+    ("14/10/2027", "08:00", "escalate-d2-officers-above"), ("14/10/2027", "09:00", "department-deadline"),
     ("31/10/2027", "08:00", "consumer-month-end"),
 ]
 THEME = ("--theme", "Khai thác dữ liệu số để tạo ra giá trị", "--theme-en", "Harnessing digital data to create value")

@@ -11,7 +11,7 @@ from bot.channels.base import Channel, Failure, Limits, SendError
 from bot.core.messages import Outbound
 from bot.db.models import ChannelAccount, Delivery, Member, Team
 from bot.delivery import pacing, queue
-from bot.delivery.pacing import PACE_MARGIN, SLOWER, Pacer
+from bot.delivery.pacing import SAFETY_S, WIDER, Pacer
 from bot.delivery.sender import Outbox
 from bot.delivery.states import BULK, REPLY
 
@@ -179,13 +179,14 @@ async def test_rows_claimed_by_a_crashed_sender_are_sent_after_restart(db):
 
 async def test_a_429_slows_the_pace_once_and_calm_brings_it_back(monkeypatch):
     pacer = Pacer(RecordingChannel(per_second=100))
-    normal = pacer.interval
+    normal = pacer.window
+    assert normal == pytest.approx(1 + SAFETY_S)  # 100 sends in any window of a little over a second
     pacer.throttled(0.01)
     pacer.throttled(0.01)  # a send that was in flight meets the same 429: one step, not two
-    assert pacer.interval == pytest.approx(normal * PACE_MARGIN / (PACE_MARGIN - SLOWER))
+    assert pacer.window == pytest.approx(normal + WIDER)
     await asyncio.sleep(0.01)  # the pause is over
-    monkeypatch.setattr(pacing, "CALM_S", 0.02)  # a step back up per calm spell, back to normal after six
+    monkeypatch.setattr(pacing, "CALM_S", 0.02)  # a step narrower per calm spell, back to normal after four
     for n in range(100):
         await pacer.take(f"c{n}")
         await asyncio.sleep(0.01)
-    assert pacer.interval == pytest.approx(normal)
+    assert pacer.window == pytest.approx(normal)

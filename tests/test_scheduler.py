@@ -132,7 +132,7 @@ async def test_armed_campaign_sends_at_the_planned_times_through_2027(people):
     assert sent == {"leaders-plan": 8, "dx-week-start": 62, "dx-week-tip-payments": 60, "consumer-month-start": 62,
                     "dx-week-tip-safety": 60, "launch": 61, "report-reminder-d3": 60, "day-before": 62, "dx-day": 62,
                     "report-reminder-d1": 60, "deadline-day": 62, "escalate-d1-leader": 6,
-                    "escalate-d2-commune-officer": 1, "officers-feedback": 2, "department-deadline": 1,
+                    "escalate-d2-officers-above": 2, "officers-feedback": 2, "department-deadline": 1,
                     "consumer-month-end": 62}
     for _, run in runs:
         if run.broadcast_id is not None:

@@ -2,9 +2,11 @@
 
 Each browser is one chat, identified by a chat id the server issues in a
 signed, HttpOnly cookie (`bot.web.chat_identity`); the socket and uploads
-accept only requests from our own page (`Origin`). Messages sent while the
-page is closed wait in a small backlog and are flushed, in order, when it
-reconnects. A tab that opens with
+accept only requests from our own page (`Origin`). A message reaches the
+chat's open sockets in whichever process holds them; sent while the page is
+closed, it waits and is flushed, in order, when the page reconnects
+(`web_relay`). Photos are served under links in the database (`media_links`),
+so any process serves them. A tab that opens with
 nothing on screen is greeted at once (the `chat:opened:<lang>` payload), and
 frames name the chat's language so the page's own labels follow the member's.
 """
@@ -14,9 +16,8 @@ import dataclasses
 import json
 import logging
 import re
-import secrets
 import uuid
-from collections import OrderedDict, defaultdict, deque
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.channels.base import Channel, Failure, InboundSink, Limits, SendError
+from bot.channels.media_links import MediaLinks
+from bot.channels.web_relay import Backlog, Relay
 from bot.core.messages import MAX_PAYLOAD, MAX_TEXT, Inbound, Outbound  # the core's door limits
+from bot.db.session import Database
 from bot.i18n import DEFAULT_LOCALE, LOCALES, N_
 from bot.web import chat_page, uploads
 from bot.web.chat_identity import CHAT_ID, ChatIdentity, source_of
@@ -34,8 +38,6 @@ log = logging.getLogger(__name__)
 UPLOAD_REF = re.compile(r"[A-Za-z0-9_-]{16,64}\.(?:jpg|png|gif|webp)")
 MAX_UPLOAD = uploads.MAX_UPLOAD
 MAX_FRAME = 64 * 1024
-BACKLOG_PER_CHAT = 50
-BACKLOG_CHATS = 1000
 PRUNE_SECONDS = 3600  # how often uploads older than a day are deleted
 OPENED = "chat:opened"  # payload of the greeting a fresh tab asks for; `:<page language>` follows
 LocaleOf = Callable[[str, str], Awaitable[str | None]]  # (channel, chat) -> the chat's language, None if unknown
@@ -61,7 +63,7 @@ class WebChannel(Channel):
     limits = Limits(per_second=1000)
 
     def __init__(self, media_dir: Path, locale_of: LocaleOf = _unknown_locale, default_locale: str = DEFAULT_LOCALE,
-                 secret: str | None = None, public_url: str = ""):
+                 secret: str | None = None, public_url: str = "", db: Database | None = None):
         self.upload_dir = Path(media_dir) / "web-uploads"
         self.uploads = uploads.Uploads(self.upload_dir)
         self.identity = ChatIdentity(secret, public_url)  # without a secret: a random key, chats end at a restart
@@ -70,9 +72,9 @@ class WebChannel(Channel):
         self.default_locale = default_locale
         self._sink: InboundSink | None = None
         self._sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
-        self._backlog: OrderedDict[str, deque[dict]] = OrderedDict()
-        self._media: dict[str, Path] = {}  # token -> local file, the only files /chat/media serves
-        self._media_tokens: dict[Path, str] = {}
+        several = db is not None and not db.is_sqlite  # PostgreSQL: the chat's socket may be another process's
+        self._relay = Relay(db, self._push, self._sockets) if several else Backlog(self._push)
+        self._media = MediaLinks(self.code, db)  # token -> local file, the only files /chat/media serves
         self._parsers: dict[str, Callable[[str, dict], Inbound | str]] = {
             "text": self._parse_text,
             "button": self._parse_button,
@@ -91,6 +93,7 @@ class WebChannel(Channel):
     async def start(self, sink: InboundSink) -> None:
         """Accept member messages from now on and hand them to `sink`."""
         self.upload_dir.mkdir(parents=True, exist_ok=True)
+        await self._relay.start()
         self._sink = sink
         if self._pruning is None:  # old uploads are deleted now and every hour
             self._pruning = asyncio.create_task(self.uploads.prune_every(PRUNE_SECONDS), name="web-uploads-prune")
@@ -104,20 +107,16 @@ class WebChannel(Channel):
         sockets = [ws for group in self._sockets.values() for ws in group]
         await asyncio.gather(*(ws.close(code=1001, message=b"server stopping") for ws in sockets))
         self._sockets.clear()
+        await self._relay.stop()
 
     async def send(self, external_id: str, message: Outbound) -> str | None:
-        """Push a message to every open tab of the chat, or keep it for the chat's next connection."""
+        """Push a message to every open tab of the chat (in whichever process), or keep it for its next connection."""
         if not CHAT_ID.fullmatch(external_id):
             raise SendError(Failure.PERMANENT, f"bad web chat id {external_id!r}")
-        frame = self._frame(message)
+        frame = await self._frame(message)
         if lang := await self._lang(external_id):
             frame["lang"] = lang
-        if not await self._push(external_id, frame):
-            queue = self._backlog.pop(external_id, None) or deque(maxlen=BACKLOG_PER_CHAT)
-            queue.append(frame)
-            self._backlog[external_id] = queue  # re-inserted last: the oldest idle chat is dropped first
-            while len(self._backlog) > BACKLOG_CHATS:
-                self._backlog.popitem(last=False)
+        await self._relay.deliver(external_id, frame)
         return frame["id"]
 
     async def _lang(self, chat: str) -> str | None:
@@ -128,25 +127,20 @@ class WebChannel(Channel):
             log.warning("could not look up the language of a web chat", exc_info=True)
             return None
 
-    def _frame(self, message: Outbound) -> dict:
+    async def _frame(self, message: Outbound) -> dict:
         """Outbound as the page's JSON; the page has no share-contact button (`shares_contact` is False)."""
         buttons = [[{"payload": b.payload, "label": b.label} for b in row] for row in message.buttons]
-        photo = self._photo_url(message.photo) if message.photo else None
+        photo = await self._photo_url(message.photo) if message.photo else None
         return {"type": "message", "id": uuid.uuid4().hex, "text": message.text, "buttons": buttons, "photo": photo}
 
-    def _photo_url(self, photo: str) -> str:
+    async def _photo_url(self, photo: str) -> str:
         """Keep URLs as they are; map a local file to a random /chat/media token."""
         if photo.startswith(("http://", "https://")):
             return photo
         path = Path(photo).resolve()
         if not path.is_file():
             raise SendError(Failure.PERMANENT, f"photo not found: {photo}")
-        token = self._media_tokens.get(path)
-        if token is None:
-            token = secrets.token_urlsafe(16)
-            self._media[token] = path
-            self._media_tokens[path] = token
-        return f"/chat/media/{token}"
+        return f"/chat/media/{await self._media.token_for(path)}"
 
     async def _push(self, chat: str, frame: dict) -> bool:
         """Send a frame to the chat's open sockets; True if at least one took it."""
@@ -193,7 +187,7 @@ class WebChannel(Channel):
         return chat
 
     async def _hello(self, ws: web.WebSocketResponse, chat: str, data: dict, source: str) -> bool:
-        """Register the socket under its chat, flush what was kept while it was away, greet a blank page."""
+        """Register the socket under its chat, send what was kept while it was away, greet a blank page."""
         if data.get("type") != "hello":
             await ws.send_json(_error("expected hello"))
             return False
@@ -201,25 +195,11 @@ class WebChannel(Channel):
         if lang := await self._lang(chat):
             ready["lang"] = lang
         await ws.send_json(ready)
-        kept = chat in self._backlog
-        if not await self._flush(ws, chat):
+        kept = await self._relay.opened(chat, ws, lambda: self._sockets[chat].add(ws))
+        if kept is None:  # the socket dropped meanwhile: the rest waits for the next connection
             return False
-        self._sockets[chat].add(ws)  # no await since the last empty pop, so no send can slip in between
         if data.get("fresh") is True and not kept:
             await self._greet(ws, chat, data.get("lang"), source)
-        return True
-
-    async def _flush(self, ws: web.WebSocketResponse, chat: str) -> bool:
-        """Send the chat's backlog in order; False (the rest kept) when the socket drops meanwhile."""
-        while queue := self._backlog.pop(chat, None):
-            while queue:
-                try:
-                    await ws.send_json(queue[0])
-                except (ConnectionError, RuntimeError):  # dropped mid-flush: keep the rest for next time
-                    queue.extend(self._backlog.pop(chat, ()))
-                    self._backlog[chat] = queue
-                    return False
-                queue.popleft()
         return True
 
     async def _greet(self, ws: web.WebSocketResponse, chat: str, page_lang: object, source: str) -> None:
@@ -302,8 +282,8 @@ class WebChannel(Channel):
         return await self.uploads.receive(request, chat, source_of(request))
 
     async def _serve_media(self, request: web.Request) -> web.StreamResponse:
-        """Serve an outbound photo by token; any other name is a 404."""
-        path = self._media.get(request.match_info["token"])
+        """Serve an outbound photo by token (any process made it); any other name is a 404."""
+        path = await self._media.path_of(request.match_info["token"])
         if path is None or not path.is_file():
             raise web.HTTPNotFound()
         return web.FileResponse(path)

@@ -1,7 +1,8 @@
 """Zalo Bot Platform adapter: the Telegram-like Bot API (`/bot<token>/<method>`, JSON) in plain aiohttp.
 
 No buttons (the core numbers the options), photos only by public URL (local
-files are served from /media/zalo/<random token>), and no update offset:
+files are served from /media/zalo/<random token>, a link in the database so any
+process serves it: see media_links), and no update offset:
 updates are deduplicated on event name + message id. The platform redelivers
 the bot's own messages as updates, so `getMe` at start learns the bot's id
 (and checks the token) and updates from that id are dropped.
@@ -10,7 +11,6 @@ the bot's own messages as updates, so `getMe` at start learns the bot's id
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections import OrderedDict
 from pathlib import Path
 
@@ -19,8 +19,10 @@ from aiohttp import web
 
 from bot.channels.base import Channel, Failure, InboundSink, Limits, SendError
 from bot.channels.http import LazySession, Malformed, epoch, ident, read_json, require_secret, typed
+from bot.channels.media_links import MediaLinks
 from bot.config import ConfigError, unverifiable
 from bot.core.messages import Inbound, Outbound
+from bot.db.session import Database
 from bot.i18n import N_
 from bot.text import split_text
 
@@ -107,7 +109,7 @@ class ZaloBotChannel(Channel):
     poll_backoff = (1.0, 30.0)
 
     def __init__(self, token: str, api_url: str = "https://bot-api.zaloplatforms.com", webhook_url: str = "",
-                 webhook_secret: str = "", public_url: str = "", *, timeout: float = 10.0):
+                 webhook_secret: str = "", public_url: str = "", *, timeout: float = 10.0, db: Database | None = None):
         if webhook_url and not webhook_secret:
             raise ConfigError(unverifiable("CDSBOT_ZALO_BOT_WEBHOOK_SECRET", "the Zalo Bot Platform's webhook calls"))
         if webhook_url and not 8 <= len(webhook_secret) <= 256:
@@ -123,8 +125,7 @@ class ZaloBotChannel(Channel):
         self._poller: asyncio.Task | None = None
         self.bot_id: str | None = None  # from getMe; updates sent by this id are the bot's own echoes
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._media: dict[str, Path] = {}
-        self._media_tokens: dict[Path, str] = {}
+        self._media = MediaLinks(CODE, db)
 
     def setup_routes(self, app: web.Application) -> None:
         """Photos we send are fetched by Zalo from /media/zalo/<token>; the webhook only in webhook mode."""
@@ -156,7 +157,7 @@ class ZaloBotChannel(Channel):
         """Photo (captioned when the text fits), then the text in pieces of 2,000 characters."""
         text, message_id = message.text, None
         if message.photo:
-            url = self._photo_url(message.photo)
+            url = await self._photo_url(message.photo)
             if url is None:
                 log.warning("zalo_bot: CDSBOT_PUBLIC_URL is empty, so a photo is sent as its text only")
             else:
@@ -225,7 +226,7 @@ class ZaloBotChannel(Channel):
     def _redact(self, text: str) -> str:
         return text.replace(self._token, "***")
 
-    def _photo_url(self, photo: str) -> str | None:
+    async def _photo_url(self, photo: str) -> str | None:
         """URLs as they are; a local file gets a random token under our public URL (None without one)."""
         if photo.startswith(("http://", "https://")):
             return photo
@@ -234,14 +235,11 @@ class ZaloBotChannel(Channel):
             raise SendError(Failure.PERMANENT, f"photo file not found: {path.name}")
         if not self.public_url:
             return None
-        token = self._media_tokens.get(path)
-        if token is None:
-            token = secrets.token_urlsafe(18)
-            self._media[token], self._media_tokens[path] = path, token
-        return f"{self.public_url}/media/zalo/{token}"
+        return f"{self.public_url}/media/zalo/{await self._media.token_for(path)}"
 
     async def _serve_media(self, request: web.Request) -> web.StreamResponse:
-        path = self._media.get(request.match_info["token"])
+        """A photo we sent, by its link's token (any process made it); any other name is a 404."""
+        path = await self._media.path_of(request.match_info["token"])
         if path is None or not path.is_file():
             raise web.HTTPNotFound()
         return web.FileResponse(path)

@@ -22,10 +22,10 @@ from bot.channels import registry
 from bot.cli.common import CliError, progress, with_session
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db.models import UNIT_KINDS
 from bot.db.session import Database
 from bot.delivery.states import DONE
 from bot.i18n import LOCALES, Translator
+from bot.services import agencies, unit_kinds
 from bot.services import broadcast as bc
 from bot.services.access import Role
 from bot.services.broadcast_list import PENDING, recent
@@ -95,10 +95,17 @@ async def _queue(settings: Settings, channels: dict, audience: bc.Audience, phot
     rates = registry.rates(channels, settings.telegram_paid_broadcast)
 
     async def show(session):
+        if args.agencies:  # every agency group (Sở, unions, press, telecoms), beside any --unit
+            groups = [group.code for group in await agencies.groups(session)]
+            if not groups:
+                raise CliError("no agencies in the tree: import an agencies roster first (content/units/agencies/)")
+            audience.units = list(dict.fromkeys([*audience.units, *groups]))
+        tree = await unit_kinds.levels(session, None)
+        audience.levels = unit_kinds.pick_levels(audience.levels, tree)
         try:
             return await bc.preview(session, await bc.resolve(session, audience, None), rates)
         except bc.BadAudience as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(f"{exc} (this tree's levels: {unit_kinds.describe_levels(tree, 'en')})") from None
 
     preview = await with_session(settings, show)
     print("\n".join(_preview_lines(preview, rates)))
@@ -241,8 +248,11 @@ def add_commands(commands) -> None:
     group = commands.add_parser("broadcast", help="announcements").add_subparsers(dest="sub", required=True)
     send = group.add_parser("send", help="preview, confirm and send an announcement")
     send.add_argument("--unit", nargs="+", default=[], metavar="CODE", help="subtrees (default: everything)")
+    send.add_argument("--agencies", action="store_true",
+                      help="the agencies (departments, unions, press, telecoms): every agency group, as --unit CQ")
     send.add_argument("--level", nargs="+", default=[],
-                      help=f"only teams of these kinds ({', '.join(UNIT_KINDS)}, or any kind the roster has)")
+                      help="only teams at these levels: a level's number (1 is the top) or unit kinds from the roster "
+                           "(province, commune, ward …)")
     send.add_argument("--role", nargs="+", default=[], choices=[role.value for role in Role],
                       help="only members with these roles")
     send.add_argument("--lang", nargs="+", default=[], choices=LOCALES, help="only members reading these")

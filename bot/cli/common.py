@@ -6,13 +6,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bot import resources
 from bot.config import Settings
 from bot.db.migrate import upgrade
 from bot.db.session import Database
 from bot.services import audit, org, roster
 from bot.services.audit import AuditAction
 
-DEMO_ROSTERS = sorted((Path(__file__).resolve().parents[2] / "content" / "units").glob("*.csv"))
+DEMO_ROSTERS = sorted(resources.UNITS.glob("*.csv"))
 
 
 class CliError(Exception):

@@ -15,7 +15,7 @@ from bot.cli.common import CliError, progress, unit_or_none, with_session
 from bot.config import Settings
 from bot.db.models import OrgUnit
 from bot.i18n import LOCALES, Translator
-from bot.services import audit, export_files, exports, periods, reports
+from bot.services import audit, export_files, exports, periods, reports, rollup_history
 from bot.services.audit import AuditAction
 from bot.services.report_types import load_report_types
 
@@ -95,20 +95,72 @@ async def cmd_reports_summary(settings: Settings, args) -> None:
     start, end, deadline = _period(settings, args)
     count_ids = sorted({c.id for t in load_report_types().values() for c in t.counts})
     tr = Translator(args.lang)
+    day = _date(args.as_at) if args.as_at else None
+    other = _parse_period(args.compare) if args.compare else None
 
     async def work(session):
-        return await reports.rollup(session, await _root(session, args.unit), start, end, deadline=deadline,
-                                    count_ids=count_ids, approved_only=args.approved_only)
+        root = await _root(session, args.unit)
+        first = await rollup_history.rollup_on(session, root, start, end, day=day, deadline=deadline,
+                                               count_ids=count_ids, approved_only=args.approved_only,
+                                               agencies_too=args.agencies)
+        if other is None:
+            return first, None
+        return first, await rollup_history.rollup_on(session, root, other.start, other.end, day=day,
+                                                     deadline=other.deadline, count_ids=count_ids,
+                                                     approved_only=args.approved_only, agencies_too=args.agencies)
 
-    result = await with_session(settings, work)
-    print(json.dumps(_as_json(result, tr), ensure_ascii=False) if args.json else _as_text(result, tr))
+    result, second = await with_session(settings, work)
+    if args.json:
+        found = _as_json(result, tr) | ({"as_at": day.isoformat()} if day else {})
+        found |= {"compare": _compare_json(result, second, tr)} if second else {}
+        print(json.dumps(found, ensure_ascii=False))
+    else:
+        print(_as_text(result, tr) + (f"\n{_compare_text(result, second, tr, day)}" if second else ""))
+
+
+def _compare_json(first: reports.Rollup, second: reports.Rollup, tr: Translator) -> dict:
+    """The second period beside the first: per row [first, second, first − second] (null: no data)."""
+    rows = [{"code": pair.unit.code, "name": tr.t("Total") if pair.total else _pair_name(tr, pair),
+             "own_team": pair.own_team, "reports": pair.values("reports"), "people": pair.values("people")}
+            for pair in rollup_history.side_by_side(first, second)]
+    return {"from": second.start.isoformat(), "to": second.end.isoformat(), "units": rows[:-1], "total": rows[-1]}
+
+
+def _pair_name(tr: Translator, pair: rollup_history.Pair) -> str:
+    return reports.own_team_name(tr, pair.unit.name) if pair.own_team else pair.unit.name
+
+
+def _compare_text(first: reports.Rollup, second: reports.Rollup, tr: Translator, day: date | None) -> str:
+    """Reports and people of both periods per row, and the difference ("—" where a period has no data)."""
+    def num(value: int | None) -> str:
+        return "—" if value is None else tr.number(value)
+
+    a, b = (f"{tr.date(r.start)}–{tr.date(r.end)}" for r in (first, second))
+    unit, counted, people = tr.t("Unit"), tr.t("Reports") + " (1)", tr.t("People") + " (1)"
+    tree = tr.t("tree as at {date}", date=tr.date(day)) if day else tr.t("today's tree")
+    lines = [tr.t("Compared: {first} and {second} ({tree})", first=f"(1) {a}", second=f"(2) {b}", tree=tree),
+             f"{unit:<32} {counted:>13} {'(2)':>9} {'±':>7} {people:>13} {'(2)':>9} {'±':>7}"]
+    for pair in rollup_history.side_by_side(first, second):
+        cells = [num(v) for figure in ("reports", "people") for v in pair.values(figure)]
+        name = tr.t("Total") if pair.total else _pair_name(tr, pair)
+        lines.append(f"{name[:32]:<32} {cells[0]:>13} {cells[1]:>9} {cells[2]:>7} {cells[3]:>13} {cells[4]:>9} "
+                     f"{cells[5]:>7}")
+    return "\n".join(lines)
+
+
+def _parse_period(key: str) -> periods.Period:
+    """A period key (2024, 2024-Q3, 2024-11, a campaign's, FROM..TO), or a clear refusal."""
+    try:
+        return periods.parse(key)
+    except periods.BadPeriod as exc:
+        raise CliError(f"bad period: {exc}") from exc
 
 
 def _export_period(settings: Settings, args) -> periods.Period:
     """--period KEY, or --from/--to (default: this month so far)."""
+    if args.period:
+        return _parse_period(args.period)
     try:
-        if args.period:
-            return periods.parse(args.period)
         today = datetime.now(settings.tz).date()
         return periods.of_dates(_date(args.start) if args.start else today.replace(day=1),
                                 _date(args.end) if args.end else today)
@@ -152,6 +204,12 @@ def add_commands(commands) -> None:
     _common(summary, "1st of this month")
     summary.add_argument("--deadline", help="reports received by the end of this day are on time (default: --to)")
     summary.add_argument("--json", action="store_true")
+    summary.add_argument("--agencies", action="store_true",
+                         help="count the agency groups below the unit too (a territorial roll-up leaves them out)")
+    summary.add_argument("--as-at", help="on the tree as it stood on this day, YYYY-MM-DD (default: today's tree, "
+                                         "old units' reports under their successors)")
+    summary.add_argument("--compare", help="a second period beside the first, with the difference: 2024, 2024-Q3, "
+                                           "2024-11 or 2024-01-05..2024-02-10")
     summary.set_defaults(func=cmd_reports_summary)
     export = group.add_parser("export", help="the roll-up and report rows as XLSX or CSV, or the photos as a ZIP")
     _common(export, "1st of this month")

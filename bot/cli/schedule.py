@@ -123,7 +123,7 @@ def add_commands(commands) -> None:
     add.add_argument("--date", help="yearly: day-month, e.g. 10-10")
     add.add_argument("--name")
     add.add_argument("--unit", action="append", help="unit code(s) whose subtree gets it; default: all")
-    add.add_argument("--level", action="append", help="village, commune, district, province")
+    add.add_argument("--level", action="append", help="a unit kind of the roster (commune, ward, village …)")
     add.add_argument("--role", action="append", help="member, leader, officer, admin")
     add.add_argument("--text-vi", required=True)
     add.add_argument("--text-en")

@@ -18,10 +18,9 @@ def preview_lines(plan: remap.Plan) -> list[str]:
              f"{plan.codes_issued} issued, {len(plan.folded)} merged team(s) closed"]
     for new, olds in sorted(plan.merged.items()):
         lines.append(f"  {plan.names[new]} [{new}] ← " + "; ".join(_old_label(plan, old) for old in olds))
-    fresh = [r for r in plan.created if r.code not in plan.keeper and r.code not in plan.merged]
-    lines += [f"  new, no predecessor team: {r.name} [{r.code}]" for r in fresh]
+    lines += [f"  new, no predecessor team: {r.name} [{r.code}]" for r in plan.fresh]
     lines += [f"  retired, no successor (its team stays until an officer moves it): {plan.old_names[code]} [{code}]"
-              for code in plan.retired if code not in plan.successor]
+              for code in plan.orphans]
     lines += [f"  left under a retired unit (nothing maps it): {plan.old_names[code]} [{code}]" for code in plan.left]
     return lines
 
@@ -38,7 +37,7 @@ async def cmd_units_remap(settings: Settings, args) -> None:
         plan = await remap.plan_remap(session, args.map, args.effective)
         if not plan.problems and not args.dry_run:
             await remap_apply.apply_remap(session, plan)
-            await audit.record_command(session, AuditAction.ROSTER_IMPORTED, target=f"remap {args.map.name}",
+            await audit.record_command(session, AuditAction.UNITS_REMAPPED, target=f"remap {args.map.name}",
                                        detail={"effective": plan.effective.isoformat(),
                                                "retired": len(plan.retired), "created": len(plan.created)})
             await session.commit()

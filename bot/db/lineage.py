@@ -15,6 +15,7 @@ class UnitLineage(SQLModel, table=True):
     """One link: from `effective_on`, what was `old_unit` is (part of) `new_unit`.
 
     A move (a village re-parented with its commune) links the unit to itself and names its former parent.
+    `team_id` lets a roll-up on the tree as it stood before the change count each team at its old unit.
     """
 
     __tablename__ = "unit_lineage"
@@ -26,6 +27,8 @@ class UnitLineage(SQLModel, table=True):
     kind: str = Field(max_length=8)
     effective_on: date
     old_parent_id: int | None = Field(default=None, foreign_key="org_unit.id")
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True,
+                                description="the team that was at the old unit: moved with it, or closed into another")
 
 
 async def successor_team(session: AsyncSession, team: Team) -> Team | None:

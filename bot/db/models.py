@@ -13,8 +13,6 @@ from sqlmodel import Field, SQLModel
 from bot.db.types import UtcDateTime
 from bot.delivery.states import State
 
-UNIT_KINDS = ("province", "district", "commune", "village")
-
 
 def _ts(**kw) -> Any:
     """A timezone-aware timestamp column (stored in UTC)."""

@@ -18,7 +18,9 @@ from bot.delivery.queue import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 
-LOCK_CLASS = 0x63647362  # "cdsb": first half of the two-part advisory lock keys (the second is the channel)
+# Advisory locks are server-wide: the first half of the two-part key is the database's (two cdsbot databases on one
+# PostgreSQL server each have their senders), the second the channel's.
+LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext(current_database()), $1)"
 
 
 def lock_key(channel: str) -> int:
@@ -54,7 +56,7 @@ class Lead:
 
     async def take(self, channel: str) -> bool:
         """Try to become the channel's sender; True when this process now holds its lock."""
-        return bool(await self._pg.fetchval("SELECT pg_try_advisory_lock($1, $2)", LOCK_CLASS, lock_key(channel)))
+        return bool(await self._pg.fetchval(LOCK_SQL, lock_key(channel)))
 
     async def alive(self) -> bool:
         """Whether the connection (and with it every lock held) is still there."""

@@ -31,7 +31,7 @@ def enqueue(session: AsyncSession, channel: str, external_id: str, message: Outb
     row = Delivery(channel=channel, external_id=external_id, member_id=member_id, priority=priority,
                    payload=message.to_dict(), created_at=now)
     session.add(row)
-    _wake_on_commit(session, channel)
+    wake_on_commit(session, channel)
     return row
 
 
@@ -39,7 +39,7 @@ def copy_to(session: AsyncSession, row: Delivery, channel: str, external_id: str
     """Queue a copy of `row` on another channel of the same member (a held message rerouted)."""
     session.add(Delivery(channel=channel, external_id=external_id, member_id=row.member_id, priority=row.priority,
                          payload=row.payload, broadcast_id=row.broadcast_id, created_at=row.created_at))
-    _wake_on_commit(session, channel)
+    wake_on_commit(session, channel)
 
 
 async def enqueue_many(session: AsyncSession, rows: list[dict], now: datetime, priority: int) -> None:
@@ -47,7 +47,7 @@ async def enqueue_many(session: AsyncSession, rows: list[dict], now: datetime, p
     if rows:
         await session.execute(Delivery.__table__.insert(), [
             {**row, "priority": priority, "status": State.QUEUED, "attempts": 0, "created_at": now} for row in rows])
-        _wake_on_commit(session, EVERY_CHANNEL)
+        wake_on_commit(session, EVERY_CHANNEL)
 
 
 async def insert_selected(session: AsyncSession, columns: list[str], rows: Select) -> int:
@@ -56,7 +56,7 @@ async def insert_selected(session: AsyncSession, columns: list[str], rows: Selec
     statement = (insert(Delivery.__table__).from_select(columns, rows)
                  .on_conflict_do_nothing(index_elements=["broadcast_id", "member_id", "channel"]))
     result = await session.execute(statement)
-    _wake_on_commit(session, EVERY_CHANNEL)
+    wake_on_commit(session, EVERY_CHANNEL)
     return max(result.rowcount or 0, 0)
 
 
@@ -65,7 +65,7 @@ async def move_broadcast(session: AsyncSession, broadcast_id: int, before: Itera
     result = await session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id,
                                                           Delivery.status.in_(list(before))).values(status=after))
     if after is State.QUEUED:
-        _wake_on_commit(session, EVERY_CHANNEL)
+        wake_on_commit(session, EVERY_CHANNEL)
     return result.rowcount or 0
 
 
@@ -76,7 +76,7 @@ async def release_held(session: AsyncSession, channel: str, external_id: str) ->
                                           Delivery.status == State.HELD)
                                    .values(status=State.QUEUED, not_before=None, claimed_at=None))
     if result.rowcount:
-        _wake_on_commit(session, channel)
+        wake_on_commit(session, channel)
     return result.rowcount or 0
 
 
@@ -94,6 +94,11 @@ async def hold_for_morning(session: AsyncSession, code: str, morning: datetime) 
         .where(or_(Delivery.not_before.is_(None), Delivery.not_before < morning))
         .values(not_before=morning).execution_options(synchronize_session=False))
     return result.rowcount or 0
+
+
+async def delay(session: AsyncSession, rows: Select, moment: datetime) -> None:
+    """The rows whose ids `rows` selects wait until `moment` (a broadcast's share past the quiet hours' start)."""
+    await session.execute(update(Delivery).where(Delivery.id.in_(rows.scalar_subquery())).values(not_before=moment))
 
 
 def claim_statement(code: str, limit: int, now: datetime, quiet: bool = False):
@@ -128,7 +133,7 @@ async def requeue(session: AsyncSession, *, channel: str | None = None, claimed_
         query = query.where(Delivery.claimed_at < claimed_before)
     result = await session.execute(query.values(status=State.QUEUED, claimed_at=None))
     if result.rowcount:
-        _wake_on_commit(session, channel or EVERY_CHANNEL)
+        wake_on_commit(session, channel or EVERY_CHANNEL)
     return result.rowcount or 0
 
 
@@ -161,7 +166,8 @@ def _update_by_id(requeue: bool):
     return query.where(table.c.status == State.SENDING) if requeue else query
 
 
-def _wake_on_commit(session: AsyncSession, channel: str) -> None:
+def wake_on_commit(session: AsyncSession, channel: str) -> None:
+    """Rows wait on `channel` (or `*`) once the session commits: the senders are told then (PostgreSQL NOTIFY)."""
     session.info.setdefault(_WAKE, set()).add(channel)
 
 

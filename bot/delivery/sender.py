@@ -41,12 +41,12 @@ from bot.clock import Clock
 from bot.core.messages import Outbound
 from bot.db.session import Database
 from bot.delivery import queue
+from bot.delivery.deadletters import record_delivery_failure
 from bot.delivery.followups import Shown, labels_of, mark_unreachable, remember_options, reroute_held
 from bot.delivery.lead import Lead
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import Pacer, Send
 from bot.delivery.queue import EVERY_CHANNEL, LEASE
 from bot.delivery.states import State
-from bot.services import deadletters
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,8 @@ class Outbox:
     """Sends the queue's rows: one loop per channel this process is the sender of."""
 
     def __init__(self, db: Database, channels: dict[str, Channel], clock: Clock | None = None,
-                 retry_base: float = 2.0, bulk_from: Callable[[datetime], datetime] | None = None):
+                 retry_base: float = 2.0, bulk_from: Callable[[datetime], datetime] | None = None,
+                 elect: bool = True):
         self.db = db
         self.bulk_from = bulk_from  # when bulk due at a moment may go: the end of the quiet hours it falls in
         self.retry_base = retry_base
@@ -88,7 +89,8 @@ class Outbox:
         self._runs: dict[str, asyncio.Task] = {}  # channel → its sender loop, while this process sends it
         self._halted: set[str] = set()  # channels whose loops must stop (the lead was lost)
         self._elected = [] if db.is_sqlite else [code for code, channel in channels.items() if channel.one_sender]
-        self._lead = Lead(db, self.wake) if self._elected else None  # PostgreSQL: one sender per channel
+        # PostgreSQL: one sender per channel; `elect=False` (a `--role web` process) never becomes one
+        self._lead = Lead(db, self.wake) if self._elected and elect else None
         self._idle_s = 0.5 if db.is_sqlite else 2.0  # polling is the fallback: NOTIFY wakes PostgreSQL senders
         self._stopping = False
         self._stop = asyncio.Event()
@@ -102,6 +104,10 @@ class Outbox:
     def sending(self) -> list[str]:
         """The channels this process is the sender of now."""
         return sorted(self._runs)
+
+    def sender_locks(self) -> dict[str, bool]:
+        """Each channel with one sender at a time: whether this process is it now (on SQLite, always)."""
+        return {code: code in self._runs for code, channel in self.channels.items() if channel.one_sender}
 
     def wake(self, channel: str) -> None:
         """New rows wait on `channel` (or on every channel: `*`)."""
@@ -232,9 +238,9 @@ class Outbox:
                     if wait > 0:
                         heapq.heappush(waiting, (time.monotonic() + wait, row.order, row))
                         continue
-                    await pacer.take(row.external_id)
+                    ticket = await pacer.take(row.external_id)
                     await slots.acquire()
-                    task = asyncio.create_task(self._send(channel, pacer, row))
+                    task = asyncio.create_task(self._send(channel, pacer, row, ticket))
                     inflight.add(task)
                     task.add_done_callback(lambda t: (inflight.discard(t), slots.release()))
         finally:
@@ -262,19 +268,22 @@ class Outbox:
             self._done({"id": row.id, "status": State.QUEUED, "claimed_at": None})
         await self._flush()
 
-    async def _send(self, channel: Channel, pacer: Pacer, row: Claimed) -> None:
+    async def _send(self, channel: Channel, pacer: Pacer, row: Claimed, ticket: Send) -> None:
         labels = None
         try:
             message = Outbound.from_dict(row.payload)
             if message.buttons and not channel.supports_buttons:
                 labels = [b.label for b in message.all_buttons()]
                 message, options = message.numbered()
-            message_id = await channel.send(row.external_id, message)
+            try:
+                message_id = await channel.send(row.external_id, message)
+            finally:
+                pacer.answered(ticket)  # when the platform counted it, at the latest: paces the send a second later
         except SendError as exc:
             self._record_failure(channel, pacer, row, exc)
         except Exception as exc:  # an unreadable row or an adapter's bug: counted, set aside after a few (dead letter)
             log.exception("channel %s raised while sending delivery %s", channel.code, row.id)
-            await deadletters.record_failure(self.db, deadletters.DELIVERY, row.id, exc, self.clock.now())
+            await record_delivery_failure(self.db, row.id, exc, self.clock.now())
             self._record_failure(channel, pacer, row, SendError(Failure.RETRYABLE, type(exc).__name__))
         else:
             self._done({"id": row.id, "status": State.SENT, "sent_at": self.clock.now(),

@@ -34,13 +34,14 @@ class Action(StrEnum):
     FILE_PROXY = "file_proxy"  # file a report for a member of the unit
     MANAGE = "manage"  # console accounts, promote members, import rosters, settings
     AUDIT = "audit"  # read the audit log of the unit
+    UNIT_FACTS = "unit_facts"  # state the unit's own facts: base figures, difficulties and recommendations
 
 
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.MEMBER: frozenset(),
     Role.LEADER: frozenset({Action.VIEW, Action.REVIEW, Action.FILE_PROXY}),
     Role.OFFICER: frozenset({Action.VIEW, Action.REVIEW, Action.FILE_PROXY, Action.BROADCAST, Action.EXPORT,
-                             Action.AUDIT}),
+                             Action.AUDIT, Action.UNIT_FACTS}),
     Role.ADMIN: frozenset(Action),
 }
 

@@ -13,6 +13,7 @@ from bot.db.models import Member, OrgUnit, Team
 from bot.i18n import N_
 from bot.services import access
 from bot.services.members import clean_name
+from bot.services.org import is_live
 
 MIN_PASSWORD = 10
 DEMO_ADMIN = ("demo-admin@cdsbot.invalid", "Quản trị viên demo")  # `cdsbot demo` signs in as this admin
@@ -54,6 +55,8 @@ async def _unit(session: AsyncSession, code: str) -> OrgUnit:
     unit = (await session.execute(select(OrgUnit).where(OrgUnit.code == code.strip()))).scalar_one_or_none()
     if unit is None:
         raise AccountError(N_("No unit with code {code}."), code=code)
+    if not is_live(unit):
+        raise AccountError(N_("Unit {code} was retired in a reorganisation: choose the unit it became."), code=code)
     return unit
 
 

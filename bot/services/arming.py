@@ -85,7 +85,8 @@ def _monthly(campaign: RecurringCampaign) -> list[Step]:
     for offset, who, step_id in sorted(plan):
         spec = {"campaign": campaign.id, "target": who, "levels": list(rem.audience.levels),
                 "roles": list(rem.audience.roles), "text": dict(rem.text) if who == "members" else None,
-                "guide": rem.guide, "deadline_day": deadline_day, "every": rule.every}
+                "guide": rem.guide, "deadline_day": deadline_day, "every": rule.every,
+                **({"agencies": rem.audience.agencies} if rem.audience.agencies else {})}
         day = deadline_day + offset
         step_rule = (Rule("yearly", time=rem.time, month_day=(rule.month_day[0], day)) if rule.every == "yearly"
                      else Rule(rule.every, time=rem.time, day=day))
@@ -102,7 +103,7 @@ def _reminder(campaign: Campaign, year: int, target: str, text: dict | None) -> 
     return reminders.template(campaign=campaign.id, name=dict(campaign.name), year=year, start=dates.period_start,
                               end=dates.deadline, deadline=dates.deadline, target=target,
                               levels=list(rem.audience.levels), roles=list(rem.audience.roles), text=text,
-                              guide=rem.guide)
+                              guide=rem.guide, agencies=rem.audience.agencies)
 
 
 async def arm(session: AsyncSession, campaign, year: int | None, theme: dict | None,
@@ -112,10 +113,10 @@ async def arm(session: AsyncSession, campaign, year: int | None, theme: dict | N
     The year's calendar stored in the database (console) replaces the file's dates and gives the theme if none is.
     """
     plan = await planned(session, campaign, year, theme)
-    existing = await armed_keys(session, [s.key for s in plan])
+    existing = await armed_keys(session, [key for s in plan for key in (s.key, *reminders.legacy_keys(s.key))])
     outcome = []
     for step in plan:
-        if step.key in existing:
+        if step.key in existing or existing.intersection(reminders.legacy_keys(step.key)):
             outcome.append((step, "already armed"))
         elif step.rule.next_after(now) is None:
             outcome.append((step, "past"))

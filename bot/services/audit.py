@@ -32,6 +32,7 @@ class AuditAction(StrEnum):
     ACCOUNT_ADDED = "account_added"
     MEMBER_PROMOTED = "member_promoted"
     ROSTER_IMPORTED = "roster_imported"
+    UNITS_REMAPPED = "units_remapped"
     EXPORT_DOWNLOADED = "export_downloaded"
     SETTINGS_CHANGED = "settings_changed"
     BROADCAST_CREATED = "broadcast_created"
@@ -47,6 +48,8 @@ class AuditAction(StrEnum):
     CALENDAR_CHANGED = "calendar_changed"
     MISSED_SENT = "missed_sent"
     MISSED_DROPPED = "missed_dropped"
+    BASES_CHANGED = "bases_changed"
+    WRITTEN_PART_SAVED = "written_part_saved"
 
 
 # What the console shows for each action (translated where shown).
@@ -58,6 +61,7 @@ ACTION_LABELS = {
     AuditAction.ACCOUNT_ADDED: N_("Console account added"),
     AuditAction.MEMBER_PROMOTED: N_("Member promoted"),
     AuditAction.ROSTER_IMPORTED: N_("Roster imported"),
+    AuditAction.UNITS_REMAPPED: N_("Tree re-mapped"),
     AuditAction.EXPORT_DOWNLOADED: N_("Export downloaded"),
     AuditAction.SETTINGS_CHANGED: N_("Settings changed"),
     AuditAction.BROADCAST_CREATED: N_("Broadcast created"),
@@ -73,6 +77,8 @@ ACTION_LABELS = {
     AuditAction.CALENDAR_CHANGED: N_("Campaign calendar changed"),
     AuditAction.MISSED_SENT: N_("Missed send sent late"),
     AuditAction.MISSED_DROPPED: N_("Missed send dropped"),
+    AuditAction.BASES_CHANGED: N_("Base figures changed"),
+    AuditAction.WRITTEN_PART_SAVED: N_("Difficulties or recommendations saved"),
 }
 
 

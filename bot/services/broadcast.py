@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels import registry
 from bot.core.messages import Button, Outbound
 from bot.db.broadcasts import Broadcast, BroadcastAck
-from bot.db.models import UNIT_KINDS, ChannelAccount, Delivery, Member, OrgUnit, Team
+from bot.db.models import ChannelAccount, Delivery, Member, OrgUnit, Team
 from bot.db.types import UtcDateTime
 from bot.db.zalo import ZaloOAUser
 from bot.delivery import queue
@@ -26,7 +26,8 @@ from bot.delivery.states import BULK, UNSENT, State
 from bot.i18n import LOCALES, N_, Translator
 from bot.services import access
 from bot.services.access import Action, Actor, Role
-from bot.services.org import in_subtree
+from bot.services.org import in_subtree, live
+from bot.services.unit_kinds import Level, known_kinds, levels
 
 PHOTO_LIMIT = 10 * 2**20  # Telegram's sendPhoto limit
 OPEN_GUIDE, RECEIVED, NEED_HELP = N_("📖 Open the guide"), N_("✅ Received"), N_("❓ I need help")
@@ -87,19 +88,14 @@ async def scope_of(session: AsyncSession, actor: Actor | None) -> OrgUnit | None
     return (await session.execute(select(OrgUnit).where(OrgUnit.path == actor.scope_path))).scalar_one()
 
 
-async def levels_in(session: AsyncSession, actor: Actor | None) -> list[str]:
-    """The unit kinds present in the sender's subtree, top level first: the levels worth offering."""
-    scope = await scope_of(session, actor)
-    query = (select(OrgUnit.kind).where(OrgUnit.retired_on.is_(None))  # a reorganisation's retired kinds are gone
-             .group_by(OrgUnit.kind).order_by(func.min(OrgUnit.depth), OrgUnit.kind))
-    if scope is not None:
-        query = query.where(in_subtree(scope))
-    return list((await session.execute(query)).scalars())
+async def levels_in(session: AsyncSession, actor: Actor | None) -> list[Level]:
+    """The levels of the sender's live subtree, top first: the ones worth offering (no "districts" after 2025)."""
+    return await levels(session, await scope_of(session, actor))
 
 
 async def resolve(session: AsyncSession, audience: Audience, actor: Actor | None) -> Audience:
     """Check an audience against the sender's scope (None: the whole tree); returns it with the scope recorded."""
-    kinds = (*UNIT_KINDS, *await levels_in(session, None))  # kinds are the roster's (ward, special_zone …)
+    kinds = await known_kinds(session)  # kinds.yaml's and the roster's: one the tree lacks matches nobody
     for values, allowed, what in ((audience.levels, kinds, "level"), (audience.roles, tuple(Role), "role"),
                                   (audience.langs, LOCALES, "language"),
                                   (audience.channels, tuple(registry.channels()), "channel")):
@@ -125,7 +121,7 @@ async def _units(session: AsyncSession, codes: list[str]) -> list[OrgUnit]:
 
 async def _where(session: AsyncSession, audience: Audience) -> list:
     """Filters on member ⨝ channel_account ⨝ team ⨝ org_unit for a resolved audience."""
-    where = [~Member.opted_out, ~ChannelAccount.unreachable]
+    where = [~Member.opted_out, ~ChannelAccount.unreachable, live()]  # a retired unit's team gets nothing
     if audience.scope is not None:
         [scope] = await _units(session, [audience.scope])
         where.append(in_subtree(scope))

@@ -9,11 +9,12 @@ boundary are the channel's last ones.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels import registry
 from bot.db.models import Delivery
+from bot.delivery import queue
 from bot.delivery.states import State
 from bot.services.schedule_rules import Policy
 
@@ -79,4 +80,4 @@ async def _set_not_before(session: AsyncSession, broadcast_id: int, channel: str
     rows = (select(Delivery.id).where(Delivery.broadcast_id == broadcast_id, Delivery.channel == channel,
                                       Delivery.status.in_(WAITING))
             .order_by(Delivery.id).offset(offset).limit(limit))
-    await session.execute(update(Delivery).where(Delivery.id.in_(rows.scalar_subquery())).values(not_before=moment))
+    await queue.delay(session, rows, moment)

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.services.access import Role
+from bot.services.agencies import ALSO, ONLY
 from bot.services.campaign_model import (
     ALL_CHANNELS,
+    ALL_LEVELS,
     ESCALATION_TARGETS,
-    LEVELS,
     PLACEHOLDERS,
     RELATIVE_TO,
     Audience,
@@ -27,6 +28,7 @@ from bot.services.campaign_model import (
     Reminders,
 )
 from bot.services.guides import LANGS, Problem
+from bot.services.unit_kinds import load_kinds
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -120,21 +122,28 @@ class _Checker:
             self.add(f"{where}: unknown language {lang!r}")
         return result if len(result) == len(LANGS) else None
 
-    def audience(self, value: Any, where: str) -> Audience | None:
-        if not isinstance(value, dict) or set(value) - {"levels", "roles"}:
-            self.add(f"{where} must be {{levels: [...], roles: [...]}}")
+    def audience(self, value: Any, where: str, duty: bool = False) -> Audience | None:
+        """Levels and roles; a report duty's (`duty`) may also name the agencies: `agencies: also` or `only`."""
+        if not isinstance(value, dict) or set(value) - {"levels", "roles", *(["agencies"] * duty)}:
+            self.add(f"{where} must be {{levels: [...], roles: [...]{', agencies: also | only' * duty}}}")
+            return None
+        if value.get("agencies", ALSO) not in (ALSO, ONLY):
+            self.add(f"{where}.agencies must be also (the agencies as well) or only (the agencies alone)")
             return None
         out = []
-        for key, known in (("levels", LEVELS), ("roles", tuple(Role))):
+        for key, known in (("levels", tuple(load_kinds())), ("roles", tuple(Role))):
             items = value.get(key)
+            if key == "levels" and items == ALL_LEVELS:
+                out.append(())
+                continue
             if not isinstance(items, list) or not items:
-                self.add(f"{where}.{key} must be a non-empty list")
+                self.add(f"{where}.{key} must be a non-empty list" + (" or 'all'" if key == "levels" else ""))
                 return None
             for item in items:
                 if item not in known:
                     self.add(f"{where}: unknown {key[:-1]} {item!r} (expected one of: {', '.join(known)})")
             out.append(tuple(items))
-        return Audience(levels=out[0], roles=out[1])
+        return Audience(levels=out[0], roles=out[1], agencies=value.get("agencies"))
 
     def channels(self, value: Any, where: str) -> tuple[str, ...] | None:
         if value == ALL_CHANNELS:
@@ -275,7 +284,7 @@ def _parse_reminders(raw: Any, ck: _Checker, guide_ids: set[str] | None,
         ck.add("reminders.escalate_after_days must go up")
     at_time = ck.clock(raw.get("time", "08:00"), "reminders.time")
     audience = ck.audience(
-        raw.get("audience", {"levels": list(LEVELS), "roles": ["member", "leader"]}), "reminders.audience"
+        raw.get("audience", {"levels": ALL_LEVELS, "roles": ["member", "leader"]}), "reminders.audience", duty=True
     )
     channels = ck.channels(raw.get("channels", ALL_CHANNELS), "reminders.channels")
     text = None

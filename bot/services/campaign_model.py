@@ -14,8 +14,10 @@ from pathlib import Path
 
 from bot.services.guides import Problem
 
-LEVELS = ("village", "commune", "district", "province")  # same as bot.db.models.UNIT_KINDS
-ESCALATION_TARGETS = ("leader", "commune_officer", "district_officer", "province_officer", "admin")
+ALL_LEVELS = "all"  # an audience's `levels: all`: every level of the tree (else a list of kinds from kinds.yaml)
+# who an escalation step tells about a missing team: its leaders, the officers one or two levels above its unit,
+# the officers of the top of the tree (the province), or the admins; levels are the tree's, never named kinds
+ESCALATION_TARGETS = ("leader", "officers_above", "officers_two_above", "top_officers", "admin")
 PLACEHOLDERS = frozenset({"year", "theme", "anchor_date", "period_start", "period_end", "deadline", "week_start",
                           "week_end", "department_deadline"})
 RELATIVE_TO = ("anchor", "deadline", "period_start", "period_end", "week_start", "week_end", "department_deadline")
@@ -56,8 +58,9 @@ class MonthDay:
 
 @dataclass(frozen=True)
 class Audience:
-    levels: tuple[str, ...]
+    levels: tuple[str, ...]  # unit kinds; () for every level
     roles: tuple[str, ...]
+    agencies: str | None = None  # a report duty's: "also" or "only" the agency branch (bot/services/agencies.py)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
+from bot import resources
 from bot.i18n import LOCALES, LOCALES_DIR
 
-ROOT = LOCALES_DIR.parents[1]
+ROOT = resources.SOURCE_ROOT
 PYTHON = [("**.py", "python")]
 TEMPLATES = [("**.html", "jinja2.ext:babel_extract")]  # the console's Jinja2 templates call t("…") too
 SOURCES = (("bot", PYTHON), ("handlers", PYTHON), ("bot/web/templates", TEMPLATES))

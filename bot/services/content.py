@@ -32,6 +32,7 @@ from bot.services.guides import (
 from bot.services.report_types import FILE_NAME as REPORT_TYPES_FILE
 from bot.services.report_types import check_report_types
 from bot.services.targets import check_targets
+from bot.services.unit_kinds import check_kinds
 
 CAMPAIGNS_DIR = "campaigns"
 
@@ -153,6 +154,8 @@ def check_content(root: Path = CONTENT_ROOT, today: date | None = None) -> list[
     if (root / REPORT_TYPES_FILE).exists():
         problems.extend(check_report_types(root))
         problems.extend(check_targets(root))
+    if (root / "units" / "kinds.yaml").exists():
+        problems.extend(check_kinds(root / "units" / "kinds.yaml"))
     return problems
 
 

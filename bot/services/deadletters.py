@@ -1,42 +1,24 @@
 """Poison work: a stored OA event or an outgoing message that fails every time is set aside after a few tries.
 
 Without this an event that fails on every start (a 500-character sender id on PostgreSQL) was queued again at
-each start, forever, with its tracebacks. Each failure is counted in `dead_letter`; at `MAX_FAILURES` the item
-is buried (its source row marked done, so nothing picks it up again) and waits for `retry` or `drop` from
-`cdsbot deadletters` or the console. The stored error names the failure, never secrets or phone numbers.
+each start, forever, with its tracebacks. The counting and the delivery rows' part are in
+bot/delivery/deadletters.py (the delivery package writes delivery rows); here are the OA events' part and
+what `cdsbot deadletters` and the console do: list, show, retry, drop.
 """
 
-import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.deadletters import DeadLetter
-from bot.db.models import Delivery
 from bot.db.session import Database
 from bot.db.zalo import ZaloEvent
-from bot.delivery.states import State
-from bot.log_setup import redact
+from bot.delivery.deadletters import BURIED, DELIVERIES, DELIVERY, MAX_FAILURES, Source, count_failure
 
-log = logging.getLogger(__name__)
+__all__ = ["BURIED", "DELIVERY", "MAX_FAILURES", "ZALO_OA", "drop", "get", "listing", "record_failure", "retry"]
 
-MAX_FAILURES = 3  # failures (each on a different start, for stored events) before an item is set aside
-FORGET_AFTER = timedelta(days=7)  # a count with no new failure this long belongs to an item that went through
-ZALO_OA, DELIVERY = "zalo_oa", "delivery"
-BURIED = "dead letter"  # the `error` of a source row set aside: kept (not pruned) until retried or dropped
-
-
-@dataclass(frozen=True)
-class Source:
-    """How to name, bury and revive the rows of one source table."""
-
-    summary: Callable[[AsyncSession, int], Awaitable[str]]
-    bury: Callable[[AsyncSession, int, datetime], Awaitable[None]]
-    revive: Callable[[AsyncSession, int], Awaitable[bool]]  # False when the row is no longer stored
+ZALO_OA = "zalo_oa"
 
 
 async def _event_summary(session: AsyncSession, ref: int) -> str:
@@ -54,58 +36,12 @@ async def _revive_event(session: AsyncSession, ref: int) -> bool:
     return result.rowcount == 1
 
 
-async def _delivery_summary(session: AsyncSession, ref: int) -> str:
-    channel = await session.scalar(select(Delivery.channel).where(Delivery.id == ref))
-    return f"message on {channel or '?'}"
-
-
-async def _bury_delivery(session: AsyncSession, ref: int, now: datetime) -> None:
-    await session.execute(update(Delivery).where(Delivery.id == ref).values(status=State.FAILED, claimed_at=None,
-                                                                            error=BURIED))
-
-
-async def _revive_delivery(session: AsyncSession, ref: int) -> bool:
-    result = await session.execute(update(Delivery).where(Delivery.id == ref).values(
-        status=State.QUEUED, attempts=0, not_before=None, claimed_at=None, error=None))
-    return result.rowcount == 1
-
-
-SOURCES = {ZALO_OA: Source(_event_summary, _bury_event, _revive_event),
-           DELIVERY: Source(_delivery_summary, _bury_delivery, _revive_delivery)}
-
-
-def describe(exc: BaseException) -> str:
-    """The error's kind and first line, without the SQL and its parameters (which may hold members' data)."""
-    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    first = (str(cause).strip().splitlines() or [""])[0]
-    return redact(f"{type(cause).__name__}: {first}" if first else type(cause).__name__)[:300]
+SOURCES = {ZALO_OA: Source(_event_summary, _bury_event, _revive_event), DELIVERY: DELIVERIES}
 
 
 async def record_failure(db: Database, source: str, ref: int, exc: BaseException, now: datetime) -> bool:
     """Count one failure of a stored item; at MAX_FAILURES bury it. True when it was set aside; never raises."""
-    try:
-        async with db.session() as session:
-            await session.execute(delete(DeadLetter).where(DeadLetter.dead_at.is_(None),
-                                                           DeadLetter.last_failed_at < now - FORGET_AFTER))
-            letter = (await session.execute(select(DeadLetter).where(
-                DeadLetter.source == source, DeadLetter.ref == ref))).scalar_one_or_none()
-            if letter is None:
-                letter = DeadLetter(source=source, ref=ref, summary=await SOURCES[source].summary(session, ref),
-                                    error="", first_failed_at=now, last_failed_at=now)
-                session.add(letter)
-            letter.failures, letter.error, letter.last_failed_at = letter.failures + 1, describe(exc), now
-            dead = letter.dead_at is None and letter.failures >= MAX_FAILURES
-            if dead:
-                letter.dead_at = now
-                await SOURCES[source].bury(session, ref, now)
-            await session.commit()
-    except Exception:
-        log.exception("could not count a failure of %s %s", source, ref)
-        return False
-    if dead:
-        log.warning("%s %s failed %d times and was set aside as dead letter %s: %s", source, ref,
-                    letter.failures, letter.id, letter.error)
-    return dead
+    return await count_failure(db, source, SOURCES[source], ref, exc, now)
 
 
 async def listing(session: AsyncSession) -> list[DeadLetter]:

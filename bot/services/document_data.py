@@ -13,9 +13,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import LOCAL_TZ
 from bot.db.models import OrgUnit, Team
 from bot.db.reports import Photo, Report, ReportPhoto
-from bot.services import bases, plans, reports, targets
+from bot.services import bases, plans, reports, targets, written_parts
 from bot.services.periods import Period
 from bot.services.report_types import WRITTEN_KINDS, load_report_types
 
@@ -76,23 +77,33 @@ async def gather(session: AsyncSession, root: OrgUnit, period: Period, plan: pla
 
 async def _written(session: AsyncSession, root: OrgUnit, period: Period, media_dir: Path,
                    approved_only: bool) -> dict[str, list[Written]]:
-    """Good practices marked "điển hình", difficulties and recommendations of the subtree in the period."""
-    types = {t.id: t.kind for t in load_report_types().values() if t.kind in WRITTEN_KINDS}
+    """Good practices marked "điển hình", then each unit's difficulties and recommendations (written_parts)."""
+    types = [t.id for t in load_report_types().values() if t.kind == "practice"]
     statuses = ("approved",) if approved_only else reports.COUNTED
     query = (select(Report, OrgUnit.name).join(Team, Report.team_id == Team.id)
              .join(OrgUnit, Team.unit_id == OrgUnit.id)
-             .where(Report.unit_path.startswith(root.path), Report.type_id.in_(list(types)),
+             .where(Report.unit_path.startswith(root.path), Report.type_id.in_(types), Report.featured,
                     Report.activity_date >= period.start, Report.activity_date <= period.end,
                     Report.status.in_(statuses), Report.note.is_not(None))
              .order_by(OrgUnit.path, Report.activity_date, Report.id))
     found: dict[str, list[Written]] = {kind: [] for kind in WRITTEN_KINDS}
     for report, unit_name in (await session.execute(query)).all():
-        kind = types[report.type_id]
-        if kind == "practice" and not report.featured:
-            continue
-        shown = await _photos(session, report.id, media_dir) if kind == "practice" else ()
-        found[kind].append(Written(unit_name, report.note.strip(), report.activity_date, shown))
+        shown = await _photos(session, report.id, media_dir)
+        found["practice"].append(Written(unit_name, report.note.strip(), report.activity_date, shown))
+    for parts in await written_parts.gathered(session, root, period, approved_only):
+        for kind in written_parts.KINDS:
+            found[kind] += _said(parts, kind)
     return found
+
+
+def _said(parts: written_parts.UnitParts, kind: str) -> list[Written]:
+    """A unit's items of one kind: its stored answer (as worded) when there is one, else each chat answer."""
+    row = parts.stored.get(kind)
+    if row is not None:
+        text = written_parts.one_line(parts.in_report(kind))
+        at = row.worded_at or row.answered_at  # one is set by whichever save stored the row
+        return [Written(parts.unit.name, text, at.astimezone(LOCAL_TZ).date())] if text else []
+    return [Written(parts.unit.name, written_parts.one_line(c.text), c.day) for c in parts.chat.get(kind, [])]
 
 
 async def _photos(session: AsyncSession, report_id: int, media_dir: Path) -> tuple[Path, ...]:

@@ -1,8 +1,9 @@
 """Demo reports for DX Day 2027 over the demo roster, so `cdsbot reports document` has something to say.
 
-Deterministic (a fixed seed): activity reports of most district and commune teams within the campaign's
-window, three good practices marked "điển hình" with photos, and difficulties and recommendations from a
-few units. Used by scripts/demo_results_report.py and by the document's tests; never by the running bot.
+Deterministic (a fixed seed): activity reports of most teams of the two levels below the province (huyện and
+xã on the 2023 tree) within the campaign's window, three good practices marked "điển hình" with photos, and
+difficulties and recommendations from a few units. Used by scripts/demo_results_report.py and by the document's
+tests; never by the running bot.
 """
 
 import io
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Member, OrgUnit, Team
 from bot.db.reports import Report, ReportPhoto
 from bot.services import photos
+from bot.services.org import live
 from bot.services.report_types import load_report_types
 
 PLAN = "national-dx-day:2027"
@@ -67,7 +69,7 @@ def picture(lines: tuple[str, str], seed: int) -> bytes:
 
 async def _teams(session: AsyncSession) -> dict[str, tuple[int, str]]:
     rows = await session.execute(select(OrgUnit.code, Team.id, OrgUnit.path).join(Team, Team.unit_id == OrgUnit.id)
-                                 .where(OrgUnit.kind.in_(("district", "commune"))))
+                                 .where(OrgUnit.depth.between(1, 2), live()))  # below the top, above villages
     return {code: (team_id, path) for code, team_id, path in rows}
 
 

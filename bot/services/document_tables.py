@@ -1,6 +1,5 @@
 """The tables of the results report: results by unit, progress against the year's targets, good practices."""
 
-from babel.numbers import format_decimal
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
@@ -9,7 +8,8 @@ from bot.i18n import Translator
 from bot.services import reports
 from bot.services.document_data import DocumentData, Written
 from bot.services.document_layout import line, row_flags, set_widths, two_columns
-from bot.services.targets import Progress
+from bot.services.targets import Progress, percent_text
+from bot.services.unit_kinds import kinds_name
 
 TABLE_PT = 12
 NONE = "-"
@@ -26,7 +26,7 @@ def number(tr: Translator, value: int | None) -> str:
 
 def percent(tr: Translator, value: float | None) -> str:
     """"45,2%" (always one decimal), or the words for "no base" where the unit has no base figure."""
-    return NO_BASE_TEXT if value is None else f"{format_decimal(value, format='#,##0.0', locale=tr.locale)}%"
+    return NO_BASE_TEXT if value is None else percent_text(tr.locale, value)
 
 
 def row_name(row: reports.UnitRow) -> str:
@@ -60,7 +60,8 @@ def _caption(doc, text: str) -> None:
 def units_table(doc, data: DocumentData, tr: Translator) -> None:
     """Bảng 1: teams reported, reports and people helped per child unit, then the total (the roll-up's)."""
     rows = data.rollup.units
-    _caption(doc, "Bảng 1. Kết quả hoạt động theo đơn vị")
+    kinds = kinds_name([row.unit.kind for row in rows if not row.own_team], "vi", plural=False)
+    _caption(doc, f"Bảng 1. Kết quả hoạt động theo {kinds or 'đơn vị'}")  # "theo xã/phường/đặc khu" (kinds.yaml)
     table = _grid(doc, len(rows) + 2, UNIT_WIDTHS)
     for cell, text in zip(table.rows[0].cells, UNIT_HEADERS, strict=True):
         _put(cell, text, bold=True)

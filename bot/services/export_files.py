@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, Translator
-from bot.services import exports
+from bot.services import exports, xlsx_rows
 
 FORMATS = ("xlsx", "csv", "zip")
 MEDIA_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -68,7 +68,7 @@ async def write_xlsx(session: AsyncSession, sel: exports.Selection, out: Path, p
     tr = Translator(sel.lang)
     book = Workbook(write_only=True)
     _rollup_rows(book.create_sheet(tr.t(ROLLUP_SHEET)[:31]), await exports.rollup(session, sel), tr, sel)
-    sheet = book.create_sheet(tr.t(REPORTS_SHEET)[:31])
+    sheet = xlsx_rows.add_plain_sheet(book, tr.t(REPORTS_SHEET)[:31])  # many rows: the fast writer
     sheet.append(exports.report_header(tr))
     written = 0
     async for chunk in exports.report_rows(session, sel, public_url):

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -36,6 +36,7 @@ class Selection:
     period: Period
     approved_only: bool = False
     lang: str = "vi"
+    agencies: bool = False  # the agency groups under a territorial root too (bot/services/agencies.py)
 
     @property
     def statuses(self) -> tuple[str, ...]:
@@ -94,7 +95,8 @@ async def rollup(session: AsyncSession, sel: Selection) -> reports.Rollup:
     """The roll-up of the selection, with every type's counts per row."""
     period = sel.period
     return await reports.rollup(session, sel.root, period.start, period.end, deadline=period.deadline,
-                                count_ids=[], approved_only=sel.approved_only, kinds=kinds())
+                                count_ids=[], approved_only=sel.approved_only, kinds=kinds(),
+                                agencies_too=sel.agencies)
 
 
 def table(result: reports.Rollup, tr: Translator) -> list[TableRow]:
@@ -151,35 +153,37 @@ async def report_rows(session: AsyncSession, sel: Selection, public_url: str) ->
     names = await unit_names(session, sel.root)
     spelled: dict[str, str] = {}  # unit path → its names, spelled once per unit
     statuses = {key: tr.t(name) for key, name in STATUS_NAMES.items()}
+    type_names = {kind.id: kind.name_in(sel.lang) for kind in types.values()}
     count_columns = [c for c in columns(tr) if c.count_id]
+    slots: dict[str, list[tuple[int, str]]] = {}  # type id → (its counts' places among the count columns, count id)
+    for place, column in enumerate(count_columns):
+        slots.setdefault(column.type_id, []).append((place, column.count_id))
+    photos_url = public_url.rstrip("/") + PHOTO_PATH
     reviewer = aliased(Member)
+    photo_count = (select(func.count()).select_from(ReportPhoto).where(ReportPhoto.report_id == Report.id)
+                   .scalar_subquery())
     query = (select(Report.id, Report.activity_date, Report.unit_path, Report.type_id, Report.counts, Report.status,
-                    reviewer.full_name, Report.note)
+                    reviewer.full_name, Report.note, photo_count)
              .outerjoin(reviewer, Report.reviewed_by_member_id == reviewer.id)
              .where(*_where(sel)).order_by(Report.activity_date, Report.id)
              .execution_options(yield_per=CHUNK))
-    stream = await session.stream(query)
+    if session.bind.dialect.name == "postgresql":  # compiling a long streamed query (JIT) takes longer than running it
+        await session.execute(text("SET LOCAL jit = off"))
+    stream = await (await session.connection()).stream(query)  # plain rows (Core): no ORM work per row
     async for chunk in stream.partitions(CHUNK):
-        photos = await _photo_counts(session, [row[0] for row in chunk])
         rows = []
-        for rid, day, path, kind, counts, status, who, note in chunk:
+        for rid, day, path, kind, counts, status, who, note, photos in chunk:
             if path not in spelled:
                 spelled[path] = safe_text(path_names(names, path))
             number = f"BC-{rid:06d}"
-            links = [public_url.rstrip("/") + PHOTO_PATH.format(number=number, n=n)
-                     for n in range(1, photos.get(rid, 0) + 1)]
-            rows.append([number, day, spelled[path], types[kind].name_in(sel.lang) if kind in types else kind,
-                         *(counts.get(c.count_id) if c.type_id == kind else None for c in count_columns),
+            figures = [None] * len(count_columns)
+            for place, count_id in slots.get(kind, ()):
+                figures[place] = counts.get(count_id)
+            links = " ".join(photos_url.format(number=number, n=n) for n in range(1, photos + 1))
+            rows.append([number, day, spelled[path], type_names.get(kind, kind), *figures,
                          statuses.get(status, status), safe_text(who) or None, safe_text(note) or None,
-                         " ".join(links) or None])  # empty cells are left out of the file (fewer cells, faster)
+                         links or None])  # empty cells are left out of the file (fewer cells, faster)
         yield rows
-
-
-async def _photo_counts(session: AsyncSession, report_ids: list[int]) -> dict[int, int]:
-    """{report id: how many photos it has} for one chunk of reports."""
-    query = (select(ReportPhoto.report_id, func.count()).where(ReportPhoto.report_id.in_(report_ids))
-             .group_by(ReportPhoto.report_id))
-    return dict((await session.execute(query)).all())
 
 
 @dataclass(frozen=True)

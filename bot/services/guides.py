@@ -24,10 +24,11 @@ from typing import Any
 
 import yaml
 
+from bot import resources
 from bot.clock import LOCAL_TZ
 from bot.services.guide_images import image_problems
 
-CONTENT_ROOT = Path(__file__).resolve().parents[2] / "content"
+CONTENT_ROOT = resources.CONTENT
 GUIDES_DIR = "guides"
 
 LANGS = ("vi", "en")

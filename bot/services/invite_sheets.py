@@ -67,12 +67,12 @@ async def cards(session: AsyncSession, root: OrgUnit, settings: Settings) -> lis
         raise SheetError(N_("{unit} has {n} teams: choose a smaller unit (at most {max} cards at once)."),
                          unit=root.name, n=len(teams), max=MAX_CARDS)
     ids = {int(i) for _team, unit in teams for i in unit.path.strip("/").split("/")}
-    names = {u.id: (u.name, u.kind) for u in (await session.execute(select(OrgUnit).where(OrgUnit.id.in_(ids))))
+    names = {u.id: (u.name, u.parent_id) for u in (await session.execute(select(OrgUnit).where(OrgUnit.id.in_(ids))))
              .scalars()}
 
     def place(unit: OrgUnit) -> str:
         chain = [names[int(i)] for i in unit.path.strip("/").split("/") if int(i) in names]
-        return " · ".join(name for name, kind in reversed(chain) if kind != "province") or unit.name
+        return " · ".join(name for name, parent in reversed(chain) if parent is not None) or unit.name  # below the top
 
     return [Card(team.name, place(unit), team.invite_code, links_for(settings, team.invite_code))
             for team, unit in teams]

@@ -1,8 +1,11 @@
 """Queries on the org tree and its teams: subtrees, paths, counts, invites."""
 
-from sqlalchemy import func, select
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import LOCAL_TZ
 from bot.db.lineage import successor_team
 from bot.db.models import Member, OrgUnit, Team
 
@@ -16,9 +19,23 @@ def in_subtree(root: OrgUnit):
     return OrgUnit.path.startswith(root.path, autoescape=True)
 
 
-async def subtree(session: AsyncSession, root: OrgUnit) -> list[OrgUnit]:
-    """All units under `root`, itself first, in tree order."""
+def live(today: date | None = None):
+    """A filter for units not retired by `today` (default: today in Vietnam): what live pickers and audiences see;
+    history (roll-ups by unit path, the lineage) does without it."""
+    today = today or datetime.now(LOCAL_TZ).date()
+    return or_(OrgUnit.retired_on.is_(None), OrgUnit.retired_on > today)
+
+
+def is_live(unit: OrgUnit, today: date | None = None) -> bool:
+    """`live` for a unit in hand."""
+    return unit.retired_on is None or unit.retired_on > (today or datetime.now(LOCAL_TZ).date())
+
+
+async def subtree(session: AsyncSession, root: OrgUnit, *, history: bool = False) -> list[OrgUnit]:
+    """The live units under `root` (with `history`, retired ones too), itself first, in tree order."""
     query = select(OrgUnit).where(in_subtree(root)).order_by(OrgUnit.depth, OrgUnit.id)
+    if not history:
+        query = query.where(live())
     return list((await session.execute(query)).scalars())
 
 
@@ -31,7 +48,7 @@ async def ancestors(session: AsyncSession, unit: OrgUnit) -> list[OrgUnit]:
 
 async def unit_label(session: AsyncSession, unit: OrgUnit) -> str:
     """'Thôn 3 · Xã Đức Nhuận · Huyện Mộ Đức': the unit and its parents, below the province."""
-    chain = [u for u in await ancestors(session, unit) if u.kind != "province"] or [unit]
+    chain = [u for u in await ancestors(session, unit) if u.parent_id is not None] or [unit]  # below the top
     return " · ".join(u.name for u in chain)
 
 
@@ -47,17 +64,23 @@ async def stats(session: AsyncSession) -> dict:
 
 
 async def team_by_invite(session: AsyncSession, code: str) -> Team | None:
-    """The team an invite code joins; a team closed by a merge passes its members on to its successor's."""
+    """The team an invite code joins; a team closed by a merge (or of a retired unit) passes its members on to its
+    successor's."""
     code = code.strip().upper()
-    team = (await session.execute(select(Team).where(Team.invite_code == code))).scalar_one_or_none()
-    if team is None or team.active:
-        return team
-    return await successor_team(session, team)
+    query = select(Team, OrgUnit).join(OrgUnit, Team.unit_id == OrgUnit.id).where(Team.invite_code == code)
+    row = (await session.execute(query)).one_or_none()
+    if row is None:
+        return None
+    team, unit = row
+    return team if team.active and is_live(unit) else await successor_team(session, team)
 
 
-async def teams_in(session: AsyncSession, root: OrgUnit | None) -> list[tuple[Team, OrgUnit]]:
-    """Teams with their units, in tree order, for a subtree or the whole province."""
+async def teams_in(session: AsyncSession, root: OrgUnit | None, *,
+                   history: bool = False) -> list[tuple[Team, OrgUnit]]:
+    """Teams of live units (with `history`, retired ones too), in tree order, for a subtree or the whole tree."""
     query = select(Team, OrgUnit).join(OrgUnit, Team.unit_id == OrgUnit.id)
+    if not history:
+        query = query.where(live())
     if root is not None:
         query = query.where(in_subtree(root))
     return [tuple(row) for row in (await session.execute(query.order_by(OrgUnit.path)))]

@@ -56,6 +56,17 @@ class Plan:
     names: dict[str, str] = field(default_factory=dict)  # code → name of the units after the remap
     old_names: dict[str, str] = field(default_factory=dict)  # code → name of the current units
     teams: dict[str, tuple[str, int]] = field(default_factory=dict)  # old code → its team's (name, members)
+    team_of: dict[str, int] = field(default_factory=dict)  # old code → its team's id (kept in the lineage)
+
+    @property
+    def fresh(self) -> list[roster.RosterRow]:
+        """New units no old team moves to: each gets a team of its own with a new invite code."""
+        return [r for r in self.created if r.code not in self.keeper and r.code not in self.merged]
+
+    @property
+    def orphans(self) -> list[str]:
+        """Retired units with no successor (districts): their teams stay until an officer moves them."""
+        return [code for code in self.retired if code not in self.successor]
 
 
 def read_map(path: Path) -> tuple[list[MapRow], list[str]]:
@@ -216,7 +227,7 @@ async def _teams(session: AsyncSession, plan: Plan, current: dict[str, OrgUnit])
             plan.keeper[new] = keeper.id
             plan.teams_moved += 1
         for old, team in candidates:
-            plan.teams[old] = (team.name, members.get(team.id, 0))
+            plan.teams[old], plan.team_of[old] = (team.name, members.get(team.id, 0)), team.id
             if team.id != keeper.id:
                 plan.folded[team.id] = keeper.id
                 plan.members_moved += members.get(team.id, 0)

@@ -5,6 +5,7 @@ roll up under the new unit; each report keeps the unit it was filed for (the las
 Teams move with their units (and officers' scopes with them); members of merged teams join the kept team.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
@@ -13,10 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.lineage import UnitLineage
 from bot.db.models import Member, OrgUnit, Team
 from bot.db.reports import Report
+from bot.i18n import N_
 from bot.services import remap_notify, rollup_scan, roster
 from bot.services.remap import Plan
 
 UNITS, TEAMS, MEMBERS, REPORTS = OrgUnit.__table__, Team.__table__, Member.__table__, Report.__table__
+
+
+STEPS = {"units": N_("Retiring and creating units"), "teams": N_("Moving teams and members"),
+         "tree": N_("Settling the tree"), "reports": N_("Moving the reports' history"),
+         "lineage": N_("Recording the lineage"), "members": N_("Telling the members of merged teams")}
 
 
 def retired_code(code: str, plan: Plan) -> str:
@@ -24,9 +31,12 @@ def retired_code(code: str, plan: Plan) -> str:
     return f"{code}@{plan.effective.isoformat()}"
 
 
-async def apply_remap(session: AsyncSession, plan: Plan, now: datetime | None = None) -> int:
+async def apply_remap(session: AsyncSession, plan: Plan, now: datetime | None = None,
+                      progress: Callable[[str], None] | None = None) -> int:
     """Retire, create, nest and move units; move teams and members; refresh report paths; record the lineage;
-    tell the members of merged teams (returns how many were told)."""
+    tell the members of merged teams (returns how many were told). `progress` is told each step as it begins."""
+    step = progress or (lambda _name: None)
+    step("units")
     reused = {r.code for r in plan.created} & set(plan.retired)
     await _many(session, UNITS, "code", [(code, retired_code(code, plan)) for code in reused], key="code")
     units = await roster.add_units(session, plan.created)
@@ -41,12 +51,17 @@ async def apply_remap(session: AsyncSession, plan: Plan, now: datetime | None = 
     await _many(session, UNITS, "parent_id", [(u.id, u.parent_id) for u in list(old.values()) + list(moved.values())])
     await _many(session, UNITS, "retired_on", [(u.id, plan.effective) for u in old.values()])
     await _many(session, UNITS, "valid_from", [(units[r.code].id, plan.effective) for r in plan.created])
+    step("teams")
     await _move_teams(session, plan, units)
+    step("tree")
     retired = set((await session.execute(select(OrgUnit.id).where(OrgUnit.retired_on.is_not(None)))).scalars())
     await roster.settle_tree(session, units, [u for u in units.values() if u.id not in retired])
+    step("reports")
     await _refresh_report_paths(session, {u.id: u.path for u in units.values()})
+    step("lineage")
     await _record_lineage(session, plan, units, old, moved, old_parents)
     rollup_scan.clear_cache()
+    step("members")
     return await remap_notify.tell_merged(session, plan, now)
 
 
@@ -73,10 +88,11 @@ async def _refresh_report_paths(session: AsyncSession, paths: dict[int, str]) ->
 
 async def _record_lineage(session: AsyncSession, plan: Plan, units: dict, old: dict, moved: dict,
                           old_parents: dict) -> None:
-    """One row per link (old unit → new unit) and per moved unit (itself, with its former parent)."""
+    """One row per link (old unit → new unit, with the team that was there) and per moved unit (its former parent)."""
     rows = [dict(old_unit_id=old[o].id, new_unit_id=units[n].id, kind=kind, effective_on=plan.effective,
-                 old_parent_id=old_parents[o]) for o, n, kind in plan.links]
+                 old_parent_id=old_parents[o], team_id=plan.team_of.get(o) if plan.successor[o] == n else None)
+            for o, n, kind in plan.links]
     rows += [dict(old_unit_id=u.id, new_unit_id=u.id, kind="move", effective_on=plan.effective,
-                  old_parent_id=old_parents[code]) for code, u in moved.items()]
+                  old_parent_id=old_parents[code], team_id=None) for code, u in moved.items()]
     if rows:
         await session.execute(insert(UnitLineage.__table__), rows)

@@ -3,8 +3,9 @@
 Who is missing is computed when a reminder fires, never when it is armed, so
 a team that reports between two reminders gets no later one. Before the
 deadline the missing teams' members get the campaign's own text; after it the
-team leaders, then the commune officers and then the district officers get a
-note naming the missing teams of their unit. Every message is an ordinary
+team leaders, then the officers of the level above each missing team (then two
+levels above, or the top of the tree) get a note naming the missing teams of
+their unit. Levels are the tree's own: no kind of unit is named here. Every message is an ordinary
 outbox row at bulk priority, in the member's language.
 """
 
@@ -22,13 +23,24 @@ from bot.db.reports import Report
 from bot.delivery import queue
 from bot.delivery.states import BULK
 from bot.i18n import LOCALES, N_, Translator
-from bot.services import access
+from bot.services import access, agencies
 from bot.services.access import Action, Role
 from bot.services.broadcast import OPEN_GUIDE
 from bot.services.campaign_model import DATE_FORMAT
+from bot.services.org import live
 from bot.services.reports import COUNTED
 
-OFFICER_LEVELS = {"commune_officer": "commune", "district_officer": "district", "province_officer": "province"}
+TOP_OFFICERS = "top_officers"
+LEVELS_UP = {"officers_above": 1, "officers_two_above": 2}  # escalation targets: officers this many levels up
+# targets of steps armed before escalation followed the tree's levels
+LEGACY_TARGETS = {"commune_officer": "officers_above", "district_officer": "officers_two_above",
+                  "province_officer": TOP_OFFICERS}
+
+
+def legacy_keys(key: str) -> list[str]:
+    """The schedule key an escalation step had when its target named a kind, so arming again adds it only once."""
+    return [key.removesuffix(new.replace("_", "-")) + old.replace("_", "-") for old, new in LEGACY_TARGETS.items()
+            if key.endswith("-" + new.replace("_", "-"))]
 LISTED = 30  # missing teams named in one officer's note; the rest are counted
 MONTH_FORMATS = {"vi": "MM/yyyy", "en": "MMMM yyyy"}
 ROMAN = ("I", "II", "III", "IV")
@@ -39,11 +51,13 @@ Row = tuple[Member, ChannelAccount, Outbound]
 
 
 def template(*, campaign: str, name: dict, year: int, start: date, end: date, deadline: date, target: str,
-             levels: list[str], roles: list[str], text: dict | None, guide: str | None) -> dict:
-    """What a reminder schedule stores: the period, the deadline, who gets it and with which words."""
+             levels: list[str], roles: list[str], text: dict | None, guide: str | None,
+             agencies: str | None = None) -> dict:
+    """What a reminder schedule stores: the period, the deadline, who gets it and with which words (and, for a duty
+    on the agencies, `agencies`: also or only; bot/services/agencies.py)."""
     return {"campaign": campaign, "name": name, "year": year, "start": start.isoformat(), "end": end.isoformat(),
             "deadline": deadline.isoformat(), "target": target, "levels": levels, "roles": roles, "text": text,
-            "guide": guide}
+            "guide": guide} | ({"agencies": agencies} if agencies else {})
 
 
 def period_of(every: str, due: datetime) -> tuple[date, date]:
@@ -88,7 +102,7 @@ def _armed(step: dict, name: dict, start: date, end: date, deadline: date, text:
     """`template` for an armed step, given its period."""
     return template(campaign=step["campaign"], name=name, year=start.year, start=start, end=end, deadline=deadline,
                     target=step["target"], levels=step["levels"], roles=step["roles"], text=text,
-                    guide=step["guide"])
+                    guide=step["guide"], agencies=step.get("agencies"))
 
 
 def _missing(start: date, end: date):
@@ -98,10 +112,10 @@ def _missing(start: date, end: date):
     return Team.active & ~reported
 
 
-async def missing_teams(session: AsyncSession, start: date, end: date) -> list[tuple[Team, OrgUnit]]:
-    """Active teams with no report in the period, in tree order."""
+async def missing_teams(session: AsyncSession, start: date, end: date, *where) -> list[tuple[Team, OrgUnit]]:
+    """Active teams of live units with no report in the period (and `where`, on OrgUnit), in tree order."""
     query = (select(Team, OrgUnit).join(OrgUnit, Team.unit_id == OrgUnit.id)
-             .where(_missing(start, end)).order_by(OrgUnit.path))
+             .where(_missing(start, end), live(), *where).order_by(OrgUnit.path))
     return [tuple(row) for row in await session.execute(query)]
 
 
@@ -114,7 +128,8 @@ async def fire(session: AsyncSession, spec: dict, now: datetime, *, dry_run: boo
     elif target == "leader":
         rows = await _to_members(session, spec, start, end, [Role.LEADER], None)
     else:
-        rows = await _to_officers(session, spec, target, await missing_teams(session, start, end))
+        missing = await missing_teams(session, start, end, agencies.duty_clause(spec.get("agencies")))
+        rows = await _to_officers(session, spec, target, missing)
     if not dry_run:
         await queue.enqueue_many(session, [
             {"channel": a.channel, "external_id": a.external_id, "member_id": m.id, "payload": out.to_dict()}
@@ -127,9 +142,9 @@ async def _to_members(session: AsyncSession, spec: dict, start: date, end: date,
     """Members with the given roles (and unit levels) in every team that has not reported."""
     query = (select(Member, ChannelAccount).join(ChannelAccount, ChannelAccount.member_id == Member.id)
              .join(Team, Member.team_id == Team.id).join(OrgUnit, Team.unit_id == OrgUnit.id)
-             .where(_missing(start, end), Member.role.in_(roles), ~Member.opted_out, ~ChannelAccount.unreachable))
-    if levels:
-        query = query.where(OrgUnit.kind.in_(levels))
+             .where(_missing(start, end), live(), Member.role.in_(roles), ~Member.opted_out,
+                    ~ChannelAccount.unreachable))
+    query = query.where(agencies.duty_clause(spec.get("agencies"), levels))  # the territory, unless it names agencies
     rows = list(await session.execute(query))
     messages = {locale: _member_message(spec, locale) for locale in {m.locale for m, _ in rows}}
     return [(m, a, messages[m.locale]) for m, a in rows]
@@ -153,13 +168,13 @@ def _words(spec: dict, tr: Translator) -> dict[str, str]:
 
 async def _to_officers(session: AsyncSession, spec: dict, target: str,
                        missing: list[tuple[Team, OrgUnit]]) -> list[Row]:
-    """Officers of each unit at the target's level (admins: of everything) with the list of its missing teams,
-    each told only of teams the access rule lets them view."""
-    level = OFFICER_LEVELS.get(target)
-    units, groups = await _group(session, missing, level)
+    """Officers of the unit the target names above each missing team (admins: of everything) with the list of
+    its missing teams, each told only of teams the access rule lets them view."""
+    target = LEGACY_TARGETS.get(target, target)
+    units, groups = await _group(session, missing, target)
     query = (select(Member, OrgUnit).join(Team, Member.team_id == Team.id).join(OrgUnit, Team.unit_id == OrgUnit.id)
              .where(~Member.opted_out))
-    if level is None:
+    if target == "admin":
         query = query.where(Member.role == Role.ADMIN)
     else:
         query = query.where(Member.role == Role.OFFICER, Team.unit_id.in_(list(groups)))
@@ -167,7 +182,7 @@ async def _to_officers(session: AsyncSession, spec: dict, target: str,
     accounts = await _accounts(session, [m.id for m, _ in officers])
     rows = []
     for officer, unit in officers:
-        key = None if level is None else unit.id
+        key = None if target == "admin" else unit.id
         actor = access.actor_of(officer, unit.path)
         teams = [team for team, path in groups.get(key, []) if access.may(actor, Action.VIEW, path)]
         if teams:
@@ -176,17 +191,27 @@ async def _to_officers(session: AsyncSession, spec: dict, target: str,
     return rows
 
 
+def _head(path: str, target: str) -> int | None:
+    """The id of the unit whose officers `target` names for a team at `path`: n levels up, or the top of the tree;
+    None when the tree has no such level above the team."""
+    ids = [int(i) for i in path.strip("/").split("/")]
+    if target == TOP_OFFICERS:
+        return ids[0]
+    up = LEVELS_UP.get(target)
+    return ids[-1 - up] if up is not None and len(ids) > up else None
+
+
 async def _group(session: AsyncSession, missing: list[tuple[Team, OrgUnit]],
-                 level: str | None) -> tuple[dict[int, OrgUnit], dict[int | None, list[tuple[Team, str]]]]:
-    """Missing teams (with their unit paths) by their ancestor unit at `level` (all under None without a level)."""
-    if level is None:
+                 target: str) -> tuple[dict[int, OrgUnit], dict[int | None, list[tuple[Team, str]]]]:
+    """Missing teams (with their unit paths) by the unit whose officers hear of them (all under None for admins)."""
+    if target == "admin":
         return {}, {None: [(team, unit.path) for team, unit in missing]}
-    units = {u.id: u for u in (await session.execute(select(OrgUnit).where(OrgUnit.kind == level))).scalars()}
     groups: dict[int | None, list[tuple[Team, str]]] = defaultdict(list)
     for team, unit in missing:
-        head = next((int(i) for i in unit.path.strip("/").split("/") if int(i) in units), None)
+        head = _head(unit.path, target)
         if head is not None:
             groups[head].append((team, unit.path))
+    units = {u.id: u for u in (await session.execute(select(OrgUnit).where(OrgUnit.id.in_(list(groups))))).scalars()}
     return units, groups
 
 

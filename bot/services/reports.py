@@ -6,6 +6,8 @@ to" is the path segment right after the root's path: grouped in SQL with
 reports is absent (None), which is not the same as a unit that reported 0.
 Reports of the root unit's own team form a row of their own, named as such
 (`own_team_name`), and a total row sums the whole subtree.
+A whole calendar year (and whole months for the chart) reads the totals that triggers keep instead of the
+report rows (bot/services/rollup_totals.py), with the same figures.
 """
 
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Member, OrgUnit, Team
 from bot.db.reports import Report
 from bot.i18n import N_, Translator
-from bot.services import rollup_scan
+from bot.services import agencies, rollup_scan, rollup_totals
 
 COUNTED = ("pending", "approved")  # returned reports are sent back for correction and never counted
 NO_DEADLINE = datetime.max.replace(tzinfo=UTC)  # when only totals are asked, every team is "on time"
@@ -74,6 +76,10 @@ class Rollup:
     counts: dict[str, dict[str, int | None]] = field(default_factory=dict)
 
 
+def _status_list(approved_only: bool) -> tuple[str, ...]:
+    return ("approved",) if approved_only else COUNTED
+
+
 def _statuses(approved_only: bool):
     return Report.status == "approved" if approved_only else Report.status.in_(COUNTED)
 
@@ -90,7 +96,9 @@ def child_key(session: AsyncSession, path_column, root: OrgUnit):
 
 async def _scan(session: AsyncSession, root: OrgUnit, start: date, end: date, approved_only: bool,
                 kinds: dict[str, list[str]] | None = None, deadline: datetime = NO_DEADLINE) -> rollup_scan.Figures:
-    statuses = ("approved",) if approved_only else COUNTED
+    statuses = _status_list(approved_only)
+    if rollup_totals.whole_year(start, end):
+        return await rollup_totals.figures(session, root, start.year, deadline, statuses, kinds)
     return await rollup_scan.figures(session, root, start, end, deadline, statuses, kinds)
 
 
@@ -118,21 +126,32 @@ async def totals_by_unit_and_type(session: AsyncSession, root: OrgUnit, start: d
     return _type_totals(root, await _scan(session, root, start, end, approved_only, kinds), kinds)
 
 
-async def monthly(session: AsyncSession, root: OrgUnit, start: date, end: date, approved_only: bool = False
-                  ) -> dict[tuple[int, int], tuple[int, int | None]]:
-    """{(year, month): (reports, people helped)} of the subtree, for the chart's line (months with none absent)."""
-    statuses = ("approved",) if approved_only else COUNTED
-    found = await rollup_scan.months(session, root, start, end, statuses)
+async def monthly(session: AsyncSession, root: OrgUnit, start: date, end: date, approved_only: bool = False,
+                  agencies_too: bool = False) -> dict[tuple[int, int], tuple[int, int | None]]:
+    """{(year, month): (reports, people helped)} of the subtree, for the chart's line (months with none absent);
+    the agency groups `rollup` leaves out are taken off."""
+    statuses = _status_list(approved_only)
+    months = rollup_totals.months if rollup_totals.whole_months(start, end) else rollup_scan.months
+    found = dict(await months(session, root, start, end, statuses))
+    for group in await agencies.apart_from(session, root, agencies_too):
+        for key, (n, people) in (await months(session, group, start, end, statuses)).items():
+            total, helped = found.pop(key)
+            if total > n:
+                found[key] = (total - n, None if helped is None else helped - (people or 0))
     return {(int(key[:4]), int(key[5:7])): value for key, value in found.items()}
 
 
 async def count_totals(session: AsyncSession, root: OrgUnit, start: date, end: date, count_ids: list[str],
-                       approved_only: bool = False) -> dict[str, dict[str, int | None]]:
+                       approved_only: bool = False, without: list[OrgUnit] = ()) -> dict[str, dict[str, int | None]]:
     """{type id: {count id: sum}} for every count a type asks (None where no report gave that count)."""
     if not count_ids:
         return {}
+    if rollup_totals.whole_year(start, end):
+        return await rollup_totals.count_totals(session, root, start.year, count_ids, _status_list(approved_only),
+                                                without)
     sums = [func.sum(Report.counts[cid].as_integer()).label(f"c{i}") for i, cid in enumerate(count_ids)]
-    query = select(Report.type_id, *sums).where(_where(root, start, end, approved_only)).group_by(Report.type_id)
+    query = (select(Report.type_id, *sums).where(_where(root, start, end, approved_only), *(
+        ~Report.unit_path.startswith(unit.path, autoescape=True) for unit in without)).group_by(Report.type_id))
     return {row[0]: {cid: (None if v is None else int(v)) for cid, v in zip(count_ids, row[1:], strict=True)}
             for row in await session.execute(query)}
 
@@ -146,9 +165,10 @@ async def completeness(session: AsyncSession, root: OrgUnit, start: date, end: d
 
 
 async def rollup(session: AsyncSession, root: OrgUnit, start: date, end: date, *, deadline: datetime,
-                 count_ids: list[str], approved_only: bool = False, kinds: dict[str, list[str]] | None = None
-                 ) -> Rollup:
-    """Everything `cdsbot reports summary` and the officers' view show, for one subtree and period."""
+                 count_ids: list[str], approved_only: bool = False, kinds: dict[str, list[str]] | None = None,
+                 agencies_too: bool = False) -> Rollup:
+    """Everything `cdsbot reports summary` and the officers' view show, for one subtree and period; the agency
+    groups straight below a territorial root are left out unless `agencies_too` (bot/services/agencies.py)."""
     found = await _scan(session, root, start, end, approved_only, kinds, deadline)
     totals = _type_totals(root, found, kinds)
     teams = {_unit_id(root, key): value for key, value in found.teams.items()}
@@ -159,6 +179,8 @@ async def rollup(session: AsyncSession, root: OrgUnit, start: date, end: date, *
                                                                 OrgUnit.id.in_(set(totals) | set(teams))))
         .order_by(OrgUnit.name)
     )).scalars())
+    apart = await agencies.apart_from(session, root, agencies_too)
+    children = agencies.rows_of(children, apart)
     result = Rollup(root, start, end, approved_only)
     has_own_team = root.id in teams or root.id in totals or not children
     for unit in children + ([root] if has_own_team else []):
@@ -166,7 +188,7 @@ async def rollup(session: AsyncSession, root: OrgUnit, start: date, end: date, *
         result.units.append(UnitRow(unit, totals.get(unit.id), expected, reported, on_time, late,
                                     own_team=unit.id == root.id))
     result.total = _total(root, result.units)
-    result.counts = await count_totals(session, root, start, end, count_ids, approved_only)
+    result.counts = await count_totals(session, root, start, end, count_ids, approved_only, apart)
     return result
 
 

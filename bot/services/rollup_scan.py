@@ -5,6 +5,7 @@ of a million reports: the only step that reads report rows). That CTE is then su
 and type (the roll-up's cells) and per team's first report time (completeness and timeliness), sent
 back in one UNION ALL. The chart's months come from a grouping by day (cheap: a fixed-width key).
 Results are kept for a minute and reused while no report, review or team changed (`data_stamp`).
+A whole calendar year is not scanned: bot/services/rollup_totals.py reads the trigger-kept totals.
 """
 
 import time
@@ -60,20 +61,35 @@ def _text(value):
 def _sections(dialect: str, scan, root: OrgUnit, deadline: datetime, extra: list[str]):
     """The two aggregations over the scan, shaped alike: section, key, type, four figures, the extra sums."""
     key = child_key(dialect, scan.c.unit_path, root)
-    none = [cast(null(), Integer)] * len(extra)
     totals = (select(literal(TOTALS), _text(key), scan.c.type_id, func.sum(scan.c.n), func.sum(scan.c.people),
                      func.count(scan.c.team_id.distinct()), cast(null(), Integer),
                      *(func.sum(scan.c[f"c{i}"]) for i in range(len(extra))))
               .group_by(key, scan.c.type_id))
     first = select(scan.c.team_id, func.min(scan.c.first_at).label("first_at")).group_by(scan.c.team_id).subquery()
+    return union_all(totals, teams_section(dialect, first, root, deadline, len(extra)))
+
+
+def teams_section(dialect: str, first, root: OrgUnit, deadline: datetime, blanks: int = 0):
+    """Per child unit: active teams, teams with a first report (`first`: team_id, first_at), on time, late."""
     unit_key = child_key(dialect, OrgUnit.path, root)
-    teams = (select(literal(TEAMS), _text(unit_key), _text(null()), func.count(Team.id), func.count(first.c.team_id),
-                    func.sum(case((first.c.first_at <= deadline, 1), else_=0)),
-                    func.sum(case((first.c.first_at > deadline, 1), else_=0)), *none)
-             .select_from(Team).join(OrgUnit, Team.unit_id == OrgUnit.id)
-             .outerjoin(first, first.c.team_id == Team.id)
-             .where(OrgUnit.path.startswith(root.path), Team.active).group_by(unit_key))
-    return union_all(totals, teams)
+    return (select(literal(TEAMS), _text(unit_key), _text(null()), func.count(Team.id), func.count(first.c.team_id),
+                   func.sum(case((first.c.first_at <= deadline, 1), else_=0)),
+                   func.sum(case((first.c.first_at > deadline, 1), else_=0)), *[cast(null(), Integer)] * blanks)
+            .select_from(Team).join(OrgUnit, Team.unit_id == OrgUnit.id)
+            .outerjoin(first, first.c.team_id == Team.id)
+            .where(OrgUnit.path.startswith(root.path), Team.active).group_by(unit_key))
+
+
+def collect(rows) -> Figures:
+    """Figures from rows shaped as `_sections` gives them."""
+    found = Figures()
+    for section, key, type_id, a, b, c, d, *sums in rows:
+        whole = [None if v is None else int(v) for v in (a, b, c, d, *sums)]
+        if section == TOTALS:
+            found.totals[(key or "", type_id)] = (whole[0], whole[1], whole[2], *whole[4:])
+        else:
+            found.teams[key or ""] = (whole[0], whole[1], whole[2] or 0, whole[3] or 0)
+    return found
 
 
 async def data_stamp(session: AsyncSession) -> tuple:
@@ -91,13 +107,13 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-async def _cached(session: AsyncSession, key: tuple, compute):
+async def cached(session: AsyncSession, key: tuple, compute):
     """`compute()` once per key, reused for CACHE_SECONDS while `data_stamp` is unchanged (drilling down and back)."""
     key = (id(session.bind), str(session.bind.url), *key)
     stamp, now = await data_stamp(session), time.monotonic()
-    cached = _cache.get(key)
-    if cached is not None and cached[0] == stamp and now - cached[1] < CACHE_SECONDS:
-        return cached[2]
+    hit = _cache.get(key)
+    if hit is not None and hit[0] == stamp and now - hit[1] < CACHE_SECONDS:
+        return hit[2]
     found = await compute()
     if len(_cache) >= CACHE_SIZE:
         _cache.pop(next(iter(_cache)))
@@ -115,7 +131,7 @@ async def figures(session: AsyncSession, root: OrgUnit, start: date, end: date, 
     """Scan the subtree's counted reports once; `kinds` ({type: count ids}) adds sums of the JSON counts."""
     kinds = kinds or {}
     key = ("figures", root.path, start, end, deadline, statuses, tuple((k, tuple(v)) for k, v in kinds.items()))
-    return await _cached(session, key, lambda: _figures(session, root, start, end, deadline, statuses, kinds))
+    return await cached(session, key, lambda: _figures(session, root, start, end, deadline, statuses, kinds))
 
 
 async def months(session: AsyncSession, root: OrgUnit, start: date, end: date, statuses: tuple[str, ...]
@@ -132,7 +148,7 @@ async def months(session: AsyncSession, root: OrgUnit, start: date, end: date, s
             found[month] = (seen_n + n, seen_people if people is None else (seen_people or 0) + int(people))
         return found
 
-    return await _cached(session, ("months", root.path, start, end, statuses), compute)
+    return await cached(session, ("months", root.path, start, end, statuses), compute)
 
 
 async def _figures(session: AsyncSession, root: OrgUnit, start: date, end: date, deadline: datetime,
@@ -143,12 +159,4 @@ async def _figures(session: AsyncSession, root: OrgUnit, start: date, end: date,
     where = _where(root, start, end, statuses)
     if dialect == "postgresql":  # group in memory instead of spilling to disk; JIT costs more than it saves here
         await session.execute(select(func.set_config("work_mem", "64MB", True), func.set_config("jit", "off", True)))
-    statement = _sections(dialect, _scan(where, kinds, extra), root, deadline, extra)
-    found = Figures()
-    for section, key, type_id, a, b, c, d, *sums in await session.execute(statement):
-        whole = [None if v is None else int(v) for v in (a, b, c, d, *sums)]
-        if section == TOTALS:
-            found.totals[(key or "", type_id)] = (whole[0], whole[1], whole[2], *whole[4:])
-        else:
-            found.teams[key or ""] = (whole[0], whole[1], whole[2] or 0, whole[3] or 0)
-    return found
+    return collect(await session.execute(_sections(dialect, _scan(where, kinds, extra), root, deadline, extra)))

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OrgUnit, Team
+from bot.services.unit_kinds import AGENCY, branch_of
 
 COLUMNS = ["code", "name", "kind", "parent_code"]
 NOTE_COLUMN = "formed_from"  # an optional fifth column (the 2025 roster's), read by `units remap-draft` only
@@ -84,7 +85,9 @@ def new_invite_codes(count: int) -> list[str]:
 
 def team_name(unit: OrgUnit | _Unit) -> str:
     """The team's display name, derived from its unit so a rename carries over."""
-    if unit.kind == "province":
+    if branch_of(unit.kind) == AGENCY:  # a department, union or company is its own reporting team
+        return unit.name
+    if unit.parent_id is None:  # the top of the tree (the province), whatever its kind is called
         return f"Tổ CNSCĐ Tỉnh đoàn ({unit.name})"
     return f"Tổ CNSCĐ {unit.name}"
 

@@ -23,8 +23,8 @@ from bot.db.models import OrgUnit
 from bot.db.schedules import Schedule, ScheduleRun
 from bot.db.session import Database
 from bot.i18n import LOCALES, Translator
+from bot.services import agencies, broadcast_timing, reminders, reports
 from bot.services import broadcast as bc
-from bot.services import broadcast_timing, reminders, reports
 from bot.services.reminders import MONTH_FORMATS
 from bot.services.schedule_rules import BadRule, Policy, Rule
 
@@ -250,11 +250,16 @@ async def month_figures(session: AsyncSession, start: date, end: date) -> dict[s
     figures = {"reports": 0, "people": 0, "teams_reported": 0, "teams_total": 0}
     deadline = datetime.combine(end, datetime.max.time(), tzinfo=LOCAL_TZ)
     for root in (await session.execute(select(OrgUnit).where(OrgUnit.parent_id.is_(None)))).scalars():
-        for per_type in (await reports.totals_by_unit_and_type(session, root, start, end)).values():
+        apart = {group.id for group in await agencies.apart_from(session, root)}  # the territory's figures only
+        for child, per_type in (await reports.totals_by_unit_and_type(session, root, start, end)).items():
+            if child in apart:
+                continue
             figures["reports"] += sum(t.reports for t in per_type.values())
             figures["people"] += sum(t.people or 0 for t in per_type.values())
-        for expected, reported, _on_time, _late in (await reports.completeness(
-                session, root, start, end, deadline)).values():
+        for child, (expected, reported, _on_time, _late) in (await reports.completeness(
+                session, root, start, end, deadline)).items():
+            if child in apart:
+                continue
             figures["teams_total"] += expected
             figures["teams_reported"] += reported
     return figures

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel.numbers import format_decimal
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from bot.services import bases as base_figures
 from bot.services.guides import CONTENT_ROOT, Problem
 from bot.services.report_types import FILE_NAME as REPORT_TYPES_FILE
@@ -21,6 +24,7 @@ from bot.services.report_types import ReportType, _bilingual, parse_report_types
 from bot.services.reports import Rollup, UnitRow
 
 FILE_NAME = "targets.yaml"
+BASE_WORDS = {"population": N_("population"), "households": N_("households")}
 
 
 @dataclass(frozen=True)
@@ -145,3 +149,14 @@ def progress(result: Rollup, figures: dict[int, base_figures.Base], year: int,
     wanted = chosen(year, targets)
     rows = {r.unit.id: row_progress(r, figures.get(r.unit.id), year, wanted) for r in result.units if not r.own_team}
     return rows, row_progress(result.total, figures.get(result.root.id), year, wanted)
+
+
+async def rollup_progress(session: AsyncSession, result: Rollup, year: int, targets: tuple[Target, ...] | None = None
+                          ) -> tuple[dict[int, list[Progress]], list[Progress]]:
+    """`progress` with the subtree's base figures read here: what the roll-up page and the results report show."""
+    return progress(result, await base_figures.bases_under(session, result.root), year, targets)
+
+
+def percent_text(locale: str, value: float) -> str:
+    """"45,2%" in Vietnamese, "45.2%" in English: always one decimal."""
+    return f"{format_decimal(value, format='#,##0.0', locale=locale)}%"

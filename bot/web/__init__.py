@@ -1,5 +1,5 @@
 """cdsbot's web pages: the member chat page (served by the `web` channel) and the console (`bot.web.console`)."""
 
-from pathlib import Path
+from bot import resources
 
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = resources.STATIC

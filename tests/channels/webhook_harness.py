@@ -21,6 +21,7 @@ from bot.app import App, create_app
 from bot.channels.base import Limits
 from bot.channels.zalo_oa_events import mac
 from bot.config import Settings
+from bot.db.migrate import upgrade
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_bot_api import FakeZaloBot
 from tests.fakes.zalo_oa_api import APP_ID, APP_SECRET, OA_ID, OA_SECRET_KEY, FakeZaloOA
@@ -147,6 +148,7 @@ async def running(folder: Path) -> AsyncIterator[Running]:
         handler = Tracebacks()
         root.addHandler(handler)
         try:
+            await upgrade(app.db.engine)  # as `cdsbot db upgrade` before `cdsbot run`
             await app.start()
             async with aiohttp.ClientSession() as http:
                 yield Running(app, telegram, zalo_oa, zalo_bot, http, handler)

@@ -37,6 +37,8 @@ def test_demo_serves_the_web_chat_and_stops_on_sigint(tmp_path):
         assert f"http://127.0.0.1:{port}/chat" in output, output
         codes = re.findall(r"^\s+([2-9A-HJKMNP-Z]{8})\s+Tổ CNSCĐ", output, re.MULTILINE)
         assert len(codes) >= 3, output
+        assert "imported the demo roster (2023 tree): 1169 units, 1169 teams" in output  # 1,141 places, 28 agencies
+        assert re.search(r"^\s+[2-9A-HJKMNP-Z]{8}\s+Sở Khoa học và Công nghệ$", output, re.MULTILINE), output
         assert (tmp_path / "var" / "cdsbot.db").exists()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/chat", timeout=10) as page:
             assert page.status == 200 and "cdsbot" in page.read().decode()

@@ -30,16 +30,17 @@ async def to_levels(chat, unit: str | None = None):
 async def test_commune_officer_is_offered_only_the_levels_under_the_commune(harness):
     chat = await officer_chat(harness, unit=DUC_NHUAN)
     await to_levels(chat)
-    assert [p for p in chat.payloads if p.startswith("bc:level:")] == ["bc:level:commune", "bc:level:village"]
-    await chat.send(payload="bc:level:district")  # a crafted tap on a level that is not offered
-    assert "bc:level:district" not in chat.payloads
+    assert [p for p in chat.payloads if p.startswith("bc:level:")] == ["bc:level:2", "bc:level:3"]  # tree depths
+    await chat.send(payload="bc:level:1")  # a crafted tap on a level that is not offered (the districts)
+    assert "bc:level:1" not in chat.payloads
 
 
 async def test_admin_is_offered_every_level_of_the_tree(harness):
     chat = await officer_chat(harness, role="admin")
     await to_levels(chat)
-    assert [p for p in chat.payloads if p.startswith("bc:level:")] == [
-        "bc:level:province", "bc:level:district", "bc:level:commune", "bc:level:village"]
+    levels = [(b.payload, b.label) for m in chat.last for b in m.all_buttons() if b.payload.startswith("bc:level:")]
+    assert levels == [("bc:level:0", "Province"), ("bc:level:1", "Districts"), ("bc:level:2", "Communes"),
+                      ("bc:level:3", "Villages")]  # named from content/units/kinds.yaml
 
 
 async def test_preview_names_the_channel_and_gives_the_clis_estimate(harness):

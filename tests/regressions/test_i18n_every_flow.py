@@ -24,6 +24,7 @@ from bot.services import catalogs
 from bot.services.guide_library import load_guides
 from bot.services.members import promote
 from bot.services.report_types import load_report_types
+from bot.services.unit_kinds import kind_name, load_kinds
 from handlers.language import NAMES
 from tests.chat import Chat, Harness
 from tests.handlers.test_register import invite
@@ -232,7 +233,7 @@ async def broadcast_and_ack(walk: Walk) -> None:
     await walk.send("officer", "99999")
     await walk.tap("officer", f"bc:unit:{VILLAGE}")
     await walk.tap("officer", "bc:next")
-    await walk.tap("officer", "bc:level:village")
+    await walk.tap("officer", "bc:level:3")  # the villages' depth
     await walk.tap("officer", "bc:next")
     await walk.tap("officer", "bc:role:member")
     await walk.tap("officer", "bc:next")
@@ -258,6 +259,8 @@ async def data_of(walk: Walk) -> set[str]:
         stored |= {report.number for report in (await session.execute(select(Report))).scalars()}
     kinds = load_report_types().values()
     content = {k.name_in(walk.locale) for k in kinds} | {c.label_in(walk.locale) for k in kinds for c in k.counts}
+    names = {kind_name(slug, walk.locale, plural) for slug in load_kinds() for plural in (False, True)}
+    content |= names | {name.capitalize() for name in names}  # unit kinds' names: content/units/kinds.yaml
     for guide in load_guides().all(walk.locale):
         content |= {guide.title, guide.summary} | {s.title for s in guide.steps} | {s.text for s in guide.steps}
     fake_channels = set(walk.harness.channels)  # no channel names for the test's channels: shown as their codes

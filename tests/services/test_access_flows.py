@@ -33,6 +33,7 @@ from bot.delivery.sender import Outbox
 from bot.services import access
 from bot.services.access import Action, Actor, Role
 from bot.services.report_types import load_report_types
+from bot.services.unit_kinds import kind_name
 from bot.web.console import create_console, guard, mount
 from tests.chat import Harness
 from tests.services.test_access import trees
@@ -158,7 +159,8 @@ async def broadcast_to_unit(chat, world: World) -> None:
     assert refused != access.may(actor, Action.BROADCAST, world.target)
     await chat.tap("bc:next")
     below = [p for p in world.paths if access.may(actor, Action.BROADCAST, p)]
-    levels = [p.rsplit(":", 1)[1] for p in chat.payloads if p.startswith("bc:level:")]
+    named = {kind_name(kind, "en", plural).capitalize(): kind for kind in KINDS for plural in (False, True)}
+    levels = [named[b.label] for m in chat.last for b in m.all_buttons() if b.payload.startswith("bc:level:")]
     assert levels == sorted({KINDS[min(p.count("/") - 2, 3)] for p in below}, key=KINDS.index)
     await chat.send("/cancel")
 

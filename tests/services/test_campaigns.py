@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import LOCAL_TZ
-from bot.services.campaign_model import LEVELS, CampaignError, ThemeMissing
+from bot.services.campaign_model import CampaignError, ThemeMissing
 from bot.services.campaigns import (
     campaign_dates,
     check_campaigns,
@@ -32,12 +32,6 @@ def test_shipped_campaigns_have_no_problems():
     assert check_campaigns() == []
 
 
-def test_levels_match_the_database():
-    from bot.db.models import UNIT_KINDS
-
-    assert set(LEVELS) == set(UNIT_KINDS)
-
-
 @pytest.mark.parametrize("year", YEARS)
 def test_key_dates(campaign, year):
     dates = campaign_dates(campaign, year)
@@ -46,7 +40,7 @@ def test_key_dates(campaign, year):
     assert (dates.week_start, dates.week_end) == (date(year, 9, 28), date(year, 10, 2))
     assert dates.deadline == date(year, 10, 12) < dates.department_deadline == date(year, 10, 15)
     assert dates.reminder_dates == (date(year, 10, 9), date(year, 10, 11))
-    assert dates.escalations == ((date(year, 10, 13), "leader"), (date(year, 10, 14), "commune_officer"))
+    assert dates.escalations == ((date(year, 10, 13), "leader"), (date(year, 10, 14), "officers_above"))
 
 
 @pytest.mark.parametrize("year", YEARS)
@@ -140,7 +134,8 @@ def test_period_may_cross_new_year(tmp_path):
     ("old", "new", "words"),
     [
         ('time: "08:00"', 'time: "25:00"', "not a time of day"),
-        ("levels: [village]", "levels: [hamlet]", "unknown level 'hamlet'"),
+        ("levels: [village]", "levels: [hamlets]", "unknown level 'hamlets'"),  # kinds are kinds.yaml's
+        ("levels: [village]", "levels: village", "levels must be a non-empty list or 'all'"),
         ("roles: [member]", "roles: [boss]", "unknown role 'boss'"),
         ("guide: alpha", "guide: nowhere", "unknown guide 'nowhere'"),
         ('en: "Today is {anchor_date}"', 'xx: "?"', "missing the 'en' text"),
@@ -150,8 +145,11 @@ def test_period_may_cross_new_year(tmp_path):
         ("report_deadline: {offset_days: 10}", "report_deadline: {offset_days: 10}\n"
          "department_deadline: {month: 10, day: 15}", "must come before the department's deadline (15/10)"),
         ("reminders: {before_deadline_days: [1],", "department_deadline: {month: 10, day: 25}\n"
-         "reminders: {escalate_after_days: [1, 5], escalate_to: [leader, commune_officer], before_deadline_days: [1],",
-         "escalations on or after the department's deadline (25/10): 25/10 (commune_officer)"),
+         "reminders: {escalate_after_days: [1, 5], escalate_to: [leader, officers_above], before_deadline_days: [1],",
+         "escalations on or after the department's deadline (25/10): 25/10 (officers_above)"),
+        ("reminders: {before_deadline_days: [1],",  # targets are levels above a team, never named kinds
+         "reminders: {escalate_after_days: [1], escalate_to: [commune_officer], before_deadline_days: [1],",
+         "unknown target 'commune_officer' (expected one of: leader, officers_above"),
         ("report_deadline: {offset_days: 10}", "report_deadline: {offset_days: 10}\n"
          "dx_week: {start: {month: 10, day: 2}, end: {month: 9, day: 28}}", "dx_week ends (28/09) before it starts"),
     ],

@@ -60,6 +60,7 @@ async def test_the_docx_holds_title_date_tables_photos_and_recipients(data, tmp_
             "Quảng Ngãi") in texts
     assert "Quảng Ngãi, ngày 15 tháng 10 năm 2027" in texts and "Độc lập - Tự do - Hạnh phúc" in texts
     assert "Số:        /BC-SKHCN" in texts
+    assert "Bảng 1. Kết quả hoạt động theo huyện" in texts  # the rows' kind, named from content/units/kinds.yaml
     units = _table(doc, "TT", "Số báo cáo")
     total = data.rollup.total
     last = [c.text for c in units.rows[-1].cells]

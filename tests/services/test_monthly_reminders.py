@@ -80,19 +80,20 @@ async def test_each_month_reminds_and_escalates_to_that_months_non_reporters(arm
     assert set(await members_of(db, sent[date(2027, 10, 4)])) == TEAMS - {"21409-01", "21409-02"}
     leaders = await members_of(db, sent[date(2027, 10, 6)])
     assert set(leaders) == TEAMS - {"21409-01", "21409-02"} and all(r == {"leader"} for r in leaders.values())
-    commune = sent[date(2027, 10, 8)]
-    assert [r.external_id for r in commune] == ["commune-officer"]
-    note = commune[0].payload["text"]
+    above = {r.external_id: r.payload["text"] for r in sent[date(2027, 10, 8)]}  # the level above each team
+    assert set(above) == {"commune-officer", "district-officer"}
+    note = above["commune-officer"]
     assert "teams in Xã Đức Nhuận have not sent their activity report for September 2027" in note
     assert "Thôn 3" in note and "Thôn 1" not in note and "Thôn 2" not in note
-    district = sent[date(2027, 10, 10)]
+    assert "• Tổ CNSCĐ Xã Đức Nhuận\n" in above["district-officer"] and "Thôn" not in above["district-officer"]
+    district = sent[date(2027, 10, 10)]  # two levels above: the district for the villages, nobody for communes
     assert [r.external_id for r in district] == ["district-officer"]
     assert "teams in Huyện Mộ Đức have not sent their activity report for September 2027" in district[0].payload["text"]
 
     # October starts fresh: 21409-01 and 21409-02 reported for September only, 21409-03 for October only.
     for day in (2, 4, 6):
         assert set(await members_of(db, sent[date(2027, 11, day)])) == TEAMS - {"21409-03"}
-    october = sent[date(2027, 11, 8)][0].payload["text"]
+    october = next(r.payload["text"] for r in sent[date(2027, 11, 8)] if r.external_id == "commune-officer")
     assert "for October 2027" in october and "Thôn 1" in october and "Thôn 3" not in october
 
 
@@ -130,7 +131,7 @@ def test_cli_arms_once_plans_and_disarms(tmp_path, db):
     assert run("campaign", "arm", "monthly-report")[-1] == "0 schedule(s) armed, 5 unchanged"
     plan = [line.split("\t") for line in run("campaign", "plan", "monthly-report")[1:]]
     assert [row[2] for row in plan] == ["report-reminder-d3", "report-reminder-d1", "escalate-d1-leader",
-                                        "escalate-d3-commune-officer", "escalate-d5-district-officer"]
+                                        "escalate-d3-officers-above", "escalate-d5-officers-two-above"]
     assert run("campaign", "disarm", "monthly-report") == ["5 schedule(s) removed (steps already sent stay)"]
     assert run("schedule", "list")[1:] == []
 
@@ -154,12 +155,13 @@ def test_check_catches_a_broken_monthly_report(tmp_path, old, new, words):
     assert any(words in p.message for p in problems), [str(p) for p in problems]
 
 
-async def test_a_month_the_commune_all_reported_reaches_only_the_district(armed):
+async def test_a_month_the_commune_all_reported_reaches_only_the_level_above_the_others(armed):
     db = armed
     for code in TEAMS:
         await report(db, code, date(2027, 10, 31))
     sent = await two_months(db, {})
     november = {day: [r.external_id for r in rows] for day, rows in sent.items() if day.month == 11}
-    assert november == {date(2027, 11, 10): ["district-officer"]}  # only other communes' teams are missing
+    # only other communes' teams are missing: the district hears of them (communes one level up, villages two up)
+    assert november == {date(2027, 11, 8): ["district-officer"], date(2027, 11, 10): ["district-officer"]}
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Delivery)) == sum(map(len, sent.values()))

@@ -97,11 +97,15 @@ async def test_reminders_reach_only_non_reporters_and_escalate(armed):
     leaders = await members_of(db, await reminders_at(db, 13))
     assert set(leaders) == set(day_before) and all(roles == {"leader"} for roles in leaders.values())
 
-    commune = await reminders_at(db, 14)  # the last step: before the department's deadline (15/10)
-    assert [r.external_id for r in commune] == ["commune-officer"]
-    note = commune[0].payload["text"]
-    assert "teams in Xã Đức Nhuận have not sent" in note
-    assert "Thôn 3" in note and "Thôn 1" not in note and "Thôn 2" not in note
+    # the last step (before the department's deadline, 15/10) tells the officers of the level above each missing
+    # team: the commune's of its villages, the district's of the commune's own team
+    notes = {r.external_id: r.payload["text"] for r in await reminders_at(db, 14)}
+    assert set(notes) == {"commune-officer", "district-officer"}
+    assert "teams in Xã Đức Nhuận have not sent" in notes["commune-officer"]
+    assert "Thôn 3" in notes["commune-officer"] and "Thôn 1" not in notes["commune-officer"]
+    assert "Thôn 2" not in notes["commune-officer"] and "Xã Đức Nhuận" not in notes["commune-officer"].split("\n", 1)[1]
+    assert "in Huyện Mộ Đức" in notes["district-officer"] and "• Tổ CNSCĐ Xã Đức Nhuận" in notes["district-officer"]
+    assert "Thôn" not in notes["district-officer"]
 
 
 async def test_reminder_text_and_guide_follow_the_members_language(armed):
@@ -119,4 +123,6 @@ async def test_a_team_that_reported_before_arming_time_is_never_reminded(armed):
     for code in ("21409", "21409-01", "21409-02", "21409-03", "21409-04", "21409-05"):
         await report(db, code, date(2027, 9, 30))
     assert await reminders_at(db, 9) == []  # the only teams with members all reported
-    assert len(await reminders_at(db, 13)) == 0 and len(await reminders_at(db, 14)) == 0
+    assert len(await reminders_at(db, 13)) == 0  # the leaders of teams with none are not reminded
+    notes = [r.payload["text"] for r in await reminders_at(db, 14)]  # only Mộ Đức's other communes are named
+    assert notes and not any("Đức Nhuận" in note or "Thôn" in note for note in notes)

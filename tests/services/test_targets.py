@@ -89,14 +89,15 @@ async def test_a_target_year_without_a_percentage_is_not_shown(db, tmp_path):
     ("code,population,households\nD1,5,abc\n", "line 2: households must be a whole number"),
 ])
 def test_bad_base_figures_are_named_with_their_line(text, problem):
-    assert any(problem in p for p in bases.parse_csv(text)[1])
+    assert any(problem in str(p) for p in bases.parse_csv(text)[1])
 
 
 async def test_an_unknown_unit_code_imports_nothing(db, tmp_path):
     await _tree(db, tmp_path)
     async with db.session() as session:
         figures, _ = bases.parse_csv("code,population,households\nD2,700,200\nXX,5,5\n")
-        assert await bases.import_bases(session, figures, NOW) == (0, ["unknown unit code(s): XX"])
+        written, problems = await bases.import_bases(session, figures, NOW)
+        assert (written, [str(p) for p in problems]) == (0, ["unknown unit code(s): XX"])
         assert (await session.execute(select(UnitBase).join(OrgUnit).where(OrgUnit.code == "D2"))).first() is None
 
 
@@ -104,3 +105,15 @@ def test_the_shipped_targets_are_valid():
     found = targets.load_targets()
     assert {t.id for t in found} >= {"vneid_activated", "households_supported"}
     assert all(t.name["vi"] and t.name["en"] and 2027 in t.percent for t in found)
+
+
+async def test_the_rollup_pages_progress_reads_the_bases_itself_and_formats_by_language(db, tmp_path):
+    root = await _tree(db, tmp_path)
+    async with db.session() as session:
+        result = await reports.rollup(session, root, date(2027, 10, 1), date(2027, 10, 31), deadline=NOW,
+                                      count_ids=[], kinds={"results": ["activated", "dossiers"]})
+        rows, total = await targets.rollup_progress(session, result, 2027, (VNEID,))
+    by_code = {r.unit.code: rows[r.unit.id][0] for r in result.units if r.unit.id in rows}
+    assert [by_code[c].of_target for c in ("D1", "D2", "D3")] == [50.0, None, 40.0]
+    assert targets.percent_text("vi", total[0].of_target) == "41,7%"
+    assert targets.percent_text("en", 1234.56) == "1,234.6%"

@@ -12,18 +12,23 @@ from aiohttp import web
 from aiohttp_session import session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
+from bot import resources
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.session import Database
 from bot.delivery.sender import Outbox
 from bot.services import signin as signin_service
 from bot.web.console import accounts, audit, guard, photos, render, review, rollup, roster_upload, teams, units
+from bot.web.console import bases_edit as bases_views
 from bot.web.console import broadcasts as broadcast_views
 from bot.web.console import document as document_views
+from bot.web.console import duties as duty_views
 from bot.web.console import exports as export_views
 from bot.web.console import members as member_views
+from bot.web.console import remap as remap_views
 from bot.web.console import schedules as schedule_views
 from bot.web.console import signin as signin_views
+from bot.web.console import written_parts as written_views
 from bot.web.console.home import home
 from bot.web.headers import security_headers
 from bot.web.keys import APP_STATUS, CLOCK, DB, OUTBOX, SETTINGS
@@ -31,7 +36,7 @@ from bot.web.keys import APP_STATUS, CLOCK, DB, OUTBOX, SETTINGS
 log = logging.getLogger(__name__)
 
 PREFIX = "/admin"
-STATIC = render.TEMPLATES.parent / "static" / "console"
+STATIC = resources.STATIC / "console"
 COOKIE = "cdsbot_console"
 
 
@@ -66,9 +71,13 @@ def _routes(app: web.Application) -> None:
     photos.add_routes(app)
     export_views.add_routes(app)
     document_views.add_routes(app)
+    written_views.add_routes(app)
+    bases_views.add_routes(app)
+    duty_views.add_routes(app)
     member_views.add_routes(app)
     teams.add_routes(app)
     roster_upload.add_routes(app)
+    remap_views.add_routes(app)
     broadcast_views.add_routes(app)
     schedule_views.add_routes(app)
     router.add_static("/static/", STATIC, name="static", append_version=True)

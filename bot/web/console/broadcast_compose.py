@@ -8,18 +8,18 @@ the person's scope again, so a forged POST reaching another unit is refused (403
 from datetime import datetime
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from bot.channels import registry
 from bot.db.models import OrgUnit
 from bot.i18n import LOCALES, N_
-from bot.services import access, audit, broadcast_timing, schedules
+from bot.services import access, agencies, audit, broadcast_timing, schedules
 from bot.services import broadcast as bc
 from bot.services.access import Action, Role
 from bot.services.audit import AuditAction
 from bot.services.guide_library import load_guides
 from bot.services.members import ROLE_NAMES
-from bot.services.org import in_subtree
+from bot.services.org import in_subtree, live
 from bot.services.schedule_rules import Policy
 from bot.web.console import broadcast_access as shared
 from bot.web.console import broadcast_form as form
@@ -27,8 +27,6 @@ from bot.web.console.render import render, translator, url_for
 from bot.web.console.signin import address_of
 from bot.web.keys import CLOCK, DB, OUTBOX, SETTINGS
 
-LEVEL_NAMES = {"province": N_("province"), "district": N_("district"), "commune": N_("commune"),
-               "village": N_("village")}
 LANG_NAMES = {"vi": "Tiếng Việt", "en": "English"}  # each in its own language, as the language switch shows them
 REPEAT_NAMES = {"once": N_("Once"), "daily": N_("Every day"), "weekly": N_("Every week on that weekday"),
                 "monthly": N_("Every month on that day"), "yearly": N_("Every year on that date")}
@@ -47,21 +45,23 @@ def _rates(request: web.Request) -> dict[str, float]:
 async def _units(session, actor: access.Actor) -> list[tuple[OrgUnit, int]]:
     """Units of the person's subtree for the picker, with their depth below its top, in tree order."""
     top = await bc.scope_of(session, actor)
-    query = select(OrgUnit).where(OrgUnit.retired_on.is_(None)).order_by(OrgUnit.path)
+    query = select(OrgUnit).where(live()).order_by(OrgUnit.path)
     if top is not None:
         query = query.where(in_subtree(top))
     base = top.depth if top is not None else 0
-    units = (await session.execute(query.where(OrgUnit.depth <= base + PICKER_DEPTH))).scalars()
+    shown = or_(OrgUnit.depth <= base + PICKER_DEPTH, agencies.agency_clause())  # the agency branch whole: it is small
+    units = (await session.execute(query.where(shown))).scalars()
     return [(unit, unit.depth - base) for unit in units]
 
 
 async def _choices(request: web.Request, session, actor: access.Actor) -> dict:
     """What the form offers: the subtree's units and levels, roles, languages, channels, guides, repeats."""
     facts = registry.channels()
-    return {"units": await _units(session, actor), "levels": await bc.levels_in(session, actor),
+    places, agency_units = agencies.split_picker(await _units(session, actor))
+    return {"units": places, "agencies": agency_units, "levels": await bc.levels_in(session, actor),
             "roles": [role.value for role in Role], "langs": LOCALES, "channels": facts,
             "guides": load_guides().ids(), "repeats": REPEAT_NAMES,
-            "names": {"level": LEVEL_NAMES, "role": ROLE_NAMES, "lang": LANG_NAMES,
+            "names": {"role": ROLE_NAMES, "lang": LANG_NAMES,
                       "channel": {code: f.name for code, f in facts.items()}},
             "policy": Policy.from_settings(request.app[SETTINGS])}
 

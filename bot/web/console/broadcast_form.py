@@ -62,10 +62,11 @@ class Draft:
 
 def audience_of(data) -> bc.Audience:
     """The audience fields of a form or query (repeated names: unit, level, role, lang, channel)."""
-    def values(name: str) -> list[str]:
-        return [str(v)[:40] for v in data.getall(name, []) if str(v).strip()][:500]
+    def values(name: str, limit: int = 40) -> list[str]:
+        return [str(v)[:limit] for v in data.getall(name, []) if str(v).strip()][:500]
 
-    return bc.Audience(units=values("unit"), levels=values("level"), roles=values("role"), langs=values("lang"),
+    levels = [kind for value in values("level", 400) for kind in value.split(",") if kind]  # a level is its kinds
+    return bc.Audience(units=values("unit"), levels=levels, roles=values("role"), langs=values("lang"),
                        channels=values("channel"))
 
 

@@ -20,8 +20,8 @@ from bot.services.calendar_overrides import FIELDS, BadCalendar
 from bot.services.campaign_model import ThemeMissing
 from bot.services.campaigns import load_campaign
 from bot.services.members import ROLE_NAMES
+from bot.services.reminders import LEGACY_TARGETS
 from bot.web.console.broadcast_access import viewer
-from bot.web.console.broadcast_compose import LEVEL_NAMES
 from bot.web.console.render import render, translator, url_for
 from bot.web.console.signin import address_of
 from bot.web.keys import CLOCK, DB
@@ -30,10 +30,12 @@ DX_DAY = "national-dx-day"
 YEARS = range(2020, 2101)
 STAND_IN = N_("[this year's theme: given when arming]")
 NOT_A_DATE = N_("Every date must be a day, e.g. 28/09/2027.")
-TARGET_NAMES = {"members": N_("members"), "leader": N_("team leaders"), "commune_officer": N_("commune officers"),
-                "district_officer": N_("district officers"), "province_officer": N_("province officers"),
+TARGET_NAMES = {"members": N_("members"), "leader": N_("team leaders"),
+                "officers_above": N_("officers of the level above"),
+                "officers_two_above": N_("officers two levels above"), "top_officers": N_("province officers"),
                 "admin": N_("admins")}
-NAMES = {"level": LEVEL_NAMES, "role": ROLE_NAMES, "target": TARGET_NAMES}  # how audiences are shown
+TARGET_NAMES |= {old: TARGET_NAMES[new] for old, new in LEGACY_TARGETS.items()}  # steps armed before the change
+NAMES = {"role": ROLE_NAMES, "target": TARGET_NAMES}  # how audiences are shown (levels: kind_name, from kinds.yaml)
 
 
 def add_routes(app: web.Application) -> None:

@@ -92,7 +92,7 @@ async def start(request: web.Request) -> web.Response:
     jobs = request.app[JOBS]
     jobs.forget_old()
     sel = exports.Selection(unit, chosen_period(request, form), form.get("approved") == "1",
-                            translator(request).locale)
+                            translator(request).locale, agencies=form.get("agencies") == "1")
     job_id = secrets.token_urlsafe(16)
     job = Job(job_id, request["account"].id, sel, fmt, jobs.folder / f"{job_id}.{fmt}")
     jobs.items[job_id] = job

@@ -5,18 +5,19 @@ from dataclasses import dataclass
 from aiohttp import web
 from babel.dates import format_date
 from babel.numbers import format_percent
+from sqlalchemy import select
 
 from bot.channels import registry
+from bot.db.models import OrgUnit
 from bot.i18n import N_, Translator
 from bot.services import access, dashboard
 from bot.services.schedule_rules import Policy
 from bot.services.schedules import MONTH_FORMATS
+from bot.services.unit_kinds import kinds_name
 from bot.web.console.render import render, translator, url_for
 from bot.web.keys import APP_STATUS, CLOCK, DB, SETTINGS
 
-LEVEL_BELOW = {"province": N_("Reporting this month, by district"),
-               "district": N_("Reporting this month, by commune"),
-               "commune": N_("Reporting this month, by village")}
+BY_KINDS = N_("Reporting this month, by {kinds}")  # the kinds of the units listed: "by xã/phường"
 OTHER_LEVEL = N_("Reporting this month, by unit")
 
 
@@ -58,6 +59,14 @@ def reports_url(request: web.Request, code: str, month: str) -> str:
     return url_for(request, "unit", code=code)
 
 
+async def level_title(session, glance: dashboard.Glance, tr: Translator) -> str:
+    """The title over the units of the next level down, named by their kinds (kinds.yaml) in the person's language."""
+    own = glance.scope.code if glance.scope is not None else None  # the scope's own team is listed among them
+    codes = [unit.code for unit in glance.units if unit.code != own]
+    kinds = list((await session.execute(select(OrgUnit.kind).where(OrgUnit.code.in_(codes)).distinct())).scalars())
+    return tr.t(BY_KINDS, kinds=kinds_name(kinds, tr.locale, plural=False)) if kinds else tr.t(OTHER_LEVEL)
+
+
 def _status(request: web.Request) -> dict | None:
     """The running app's per-channel status, when it provides one (tests and the bench may not)."""
     provider = request.app.get(APP_STATUS)
@@ -70,13 +79,14 @@ async def home(request: web.Request) -> web.Response:
     now = request.app[CLOCK].now()
     async with request.app[DB].session() as session:
         glance = await dashboard.glance(session, actor, now, Policy.from_settings(request.app[SETTINGS]))
-    tr = translator(request)
+        tr = translator(request)
+        title = await level_title(session, glance, tr)
     scope = glance.scope
     context = {
         "g": glance, "now": now, "channels": channel_rows(glance, _status(request), tr),
         "pct": lambda rate: percent(tr, rate),
         "month": format_date(glance.month_start, MONTH_FORMATS[tr.locale], locale=tr.locale),
-        "level_title": tr.t(LEVEL_BELOW.get(scope.kind, OTHER_LEVEL) if scope is not None else OTHER_LEVEL),
+        "level_title": title,
         "scope_code": scope.code if scope is not None else None,
         "with_data": [u for u in glance.units if u.completeness is not None],
         "no_data": [u for u in glance.units if u.completeness is None],

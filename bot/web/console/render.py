@@ -4,16 +4,16 @@ Every template can use `t(msgid, **values)` (the person's language), `csrf_token
 `account`, `url(name, **parts)`, `static(file)`, `fmt_number`, `fmt_date`, `lang`, `access` and `request`.
 """
 
-from pathlib import Path
-
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from bot import resources
 from bot.i18n import DEFAULT_LOCALE, LOCALES, Translator
 from bot.services import access
+from bot.services.unit_kinds import kind_name
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES = resources.TEMPLATES
 LANG_COOKIE = "cdsbot_lang"
 
 
@@ -48,6 +48,7 @@ async def base_context(request: web.Request) -> dict:
         "fmt_number": tr.number,
         "fmt_date": tr.date,
         "fmt_time": tr.time,
+        "kind_name": lambda kind, plural=False: kind_name(kind, tr.locale, plural),  # names from kinds.yaml
         "lang": tr.locale,
         "csrf_token": request.get("csrf", ""),
         "account": request.get("account"),

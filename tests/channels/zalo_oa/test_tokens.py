@@ -8,6 +8,7 @@ import pytest
 from bot.channels.base import Failure, SendError
 from bot.clock import FakeClock
 from bot.core.messages import Outbound
+from bot.db.session import Database
 from bot.db.zalo import ZaloToken
 from tests.channels.zalo_oa.conftest import make_channel
 
@@ -128,3 +129,30 @@ async def test_cli_set_tokens(db, capsys):
     assert "A-from-consent" not in out and "R-from-consent" not in out and "valid until" in out
     row = await stored(db)
     assert (row.access_token, row.refresh_token) == ("A-from-consent", "R-from-consent")
+
+
+@pytest.mark.parametrize("any_db", ["postgres"], indirect=True)
+@pytest.mark.parametrize("why", ["rejected", "expiring"])
+async def test_two_processes_refreshing_at_once_spend_the_refresh_token_once(any_db, api, why):
+    """Two processes (each its own engine) on one PostgreSQL: one refresh call, both end with the new token."""
+    clock = FakeClock(START)
+    first = make_channel(any_db, api, clock=clock)
+    await first.send(USER, Outbound("trước"))
+    other_db = Database(any_db.url)
+    second = make_channel(other_db, api, clock=clock)
+    await second.send(USER, Outbound("trước"))
+    api.refresh_delay = 0.3  # the second process asks while the first one's refresh is in flight
+    if why == "rejected":
+        api.expire_access_token()
+        refreshes = (t.tokens.refresh_after_rejection(t.http, "access-0") for t in (first, second))
+    else:
+        clock.advance(hours=24, minutes=30)
+        refreshes = (t.tokens.access_token(t.http) for t in (first, second))
+    assert await asyncio.gather(*refreshes) == ["access-1", "access-1"]
+    assert len(api.refresh_calls) == 1 and (await stored(any_db)).refresh_token == "refresh-1"
+    await first.send(USER, Outbound("sau"))
+    await second.send(USER, Outbound("sau"))
+    assert [c.token for c in api.calls[-2:]] == ["access-1", "access-1"]
+    await first.stop()
+    await second.stop()
+    await other_db.dispose()
