@@ -8,7 +8,7 @@ of bench/console.py. Then:
 - GET /admin/reports/rollup for the province over 2026 goes through the real console (sign-in,
   sessions, templates) for the province admin: server time p50/p95 over --requests requests, cold
   (the year's totals, kept by triggers, grouped for each request) and warm (the result reused while no
-  report changed);
+  report changed); the same for GET /admin/duties, the year's report duties with their completeness;
 - `cdsbot reports export --format xlsx` runs as a separate process on the first days of 2026 holding
   about --export-rows report rows: its wall time and peak RSS (its own VmHWM).
 Prints the figures; the last line is one JSON object.
@@ -42,27 +42,32 @@ ROOT = Path(__file__).resolve().parents[1]
 YEAR = "2026"
 
 
-async def rollup_page(db: Database, label: str, requests: int) -> dict[str, dict[str, float]]:
-    """p50/p95 server time of the province's roll-up over the year, for the admin (after two warm-ups):
+PAGES = {"roll-up": (f"/admin/reports/rollup?unit={console.PROVINCE}&period={YEAR}", 'id="rollup"'),
+         "duties": (f"/admin/duties?unit={console.PROVINCE}&year={YEAR}", f'data-key="{YEAR}-Q4"')}
+
+
+async def console_pages(db: Database, label: str, requests: int) -> dict[str, dict[str, dict[str, float]]]:
+    """p50/p95 server time, for the admin (after two warm-ups), of the province's roll-up over the year and of
+    its list of the year's report duties (17 open on the benchmark's clock, each with its completeness):
     "cold" groups the figures for every request (the cache emptied first), "warm" reuses the cached ones."""
     account_id = (await console.add_accounts(db))["admin"]
     server_times: list[float] = []
-    figures = {}
+    figures: dict[str, dict[str, dict[str, float]]] = {}
     async with TestClient(TestServer(console.console_app(db, server_times))) as client:
         await console.sign_in(client, db, account_id)
-        path = f"/admin/reports/rollup?unit={console.PROVINCE}&period={YEAR}"
-        for _ in range(2):
-            assert (await client.get(path)).status == 200
-        for kind in ("cold", "warm"):
-            server_times.clear()
-            for _ in range(requests):
-                if kind == "cold":
-                    rollup_scan.clear_cache()
-                response = await client.get(path)
-                assert response.status == 200 and 'id="rollup"' in await response.text()
-            figures[kind] = console.percentiles(server_times)
-            print(f"{label:>8}  roll-up page, province, {YEAR}, {kind}: p50 {figures[kind]['p50_ms']:7.1f} ms   "
-                  f"p95 {figures[kind]['p95_ms']:7.1f} ms   ({requests} requests)", flush=True)
+        for page, (path, marker) in PAGES.items():
+            for _ in range(2):
+                assert (await client.get(path)).status == 200
+            for kind in ("cold", "warm"):
+                server_times.clear()
+                for _ in range(requests):
+                    if kind == "cold":
+                        rollup_scan.clear_cache()
+                    response = await client.get(path)
+                    assert response.status == 200 and marker in await response.text()
+                found = figures.setdefault(page, {})[kind] = console.percentiles(server_times)
+                print(f"{label:>8}  {page} page, province, {YEAR}, {kind}: p50 {found['p50_ms']:7.1f} ms   "
+                      f"p95 {found['p95_ms']:7.1f} ms   ({requests} requests)", flush=True)
     return figures
 
 
@@ -103,12 +108,12 @@ def export_process(url: str, end: str, out: Path) -> dict[str, float]:
 
 async def measure(db: Database, url: str, label: str, requests: int, export_rows: int, folder: str) -> dict:
     """Both figures on one filled database."""
-    page = await rollup_page(db, label, requests)
+    pages = await console_pages(db, label, requests)
     end, rows = await days_for(db, export_rows)
     figures = export_process(url, end, Path(folder) / f"{label}.xlsx")
     print(f"{label:>8}  XLSX export, {rows} report rows (1/1–{end}): {figures['wall_s']:.1f} s, "
           f"peak RSS {figures['peak_rss_mb']:.0f} MB, {figures['bytes'] / 1e6:.1f} MB file", flush=True)
-    return {"rollup_page": page, "xlsx_export": {"rows": rows, **figures}}
+    return {"rollup_page": pages["roll-up"], "duties_page": pages["duties"], "xlsx_export": {"rows": rows, **figures}}
 
 
 async def bench_sqlite(n: int, seed: int, requests: int, export_rows: int, members: int) -> dict:

@@ -75,3 +75,27 @@ def screenshot_path(name: str) -> Path:
     """Where a test saves a screenshot for people to look at: var/screenshots/<name> in the repository."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / name
+
+
+async def signed_in(browser, base: str, link: str, **options):
+    """A new 1366 px browser context and its page, signed in to the console through the one-time `link`."""
+    context = await browser.new_context(viewport={"width": 1366, "height": 900}, **options)
+    page = await context.new_page()
+    await page.goto(base + link)
+    await page.wait_for_url(base + "/admin/")
+    return context, page
+
+
+async def shoot(page, folder: Path, name: str, *, settle_ms: int = 0) -> None:
+    """At 360 and 1366 px: the page does not scroll sideways (tables scroll in their box); a full-page screenshot.
+
+    The screenshots are `folder`/<name>-<width>.png; `settle_ms` lets a narrower layout paint first. Ends at 1366 px.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for width in (360, 1366):
+        await page.set_viewport_size({"width": width, "height": 900})
+        if settle_ms:
+            await page.wait_for_timeout(settle_ms)
+        scroll = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert scroll <= 0, f"{name} at {width} px scrolls sideways by {scroll} px"
+        await page.screenshot(path=folder / f"{name}-{width}.png", full_page=True)

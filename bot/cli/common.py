@@ -20,6 +20,18 @@ class CliError(Exception):
     """A problem to print as one line and exit non-zero."""
 
 
+def output_file(name: str | Path) -> Path:
+    """The file a command writes, its folder made if missing: `-o reports/2027/x.docx` just works."""
+    path = Path(name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if path.is_dir():
+        raise CliError(f"cannot write {path}: it is a folder")
+    return path
+
+
 async def with_session(settings: Settings, work):
     """Run `work(session)` on the configured database, migrated first; the database is closed after."""
     db = Database(settings.database_url)

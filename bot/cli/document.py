@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from pathlib import Path
 
-from bot.cli.common import CliError, unit_or_none, with_session
+from bot.cli.common import CliError, output_file, unit_or_none, with_session
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.services import audit, document, document_annex, document_data, periods, plans
@@ -11,8 +11,9 @@ from bot.services import document_tables as tables
 from bot.services.audit import AuditAction
 
 
-def _period_and_plan(args, issued: date) -> tuple[periods.Period, plans.Plan | None]:
-    """--period, or with only --plan the plan's window up to the report's date (a report covers what is done)."""
+async def _period_and_plan(session, args, issued: date) -> tuple[periods.Period, plans.Plan | None]:
+    """--period, or with only --plan the plan's window up to the report's date (a report covers what is done);
+    a campaign's window as the department stored it for the year."""
     plan = plans.by_key(args.plan) if args.plan else None
     if args.plan and plan is None:
         raise CliError(f"no plan {args.plan!r}: use <campaign id>:<year>, for example national-dx-day:2027")
@@ -20,8 +21,8 @@ def _period_and_plan(args, issued: date) -> tuple[periods.Period, plans.Plan | N
         raise CliError("give --period (2027-10, 2027-Q4, campaign:national-dx-day:2027, …) or --plan")
     try:
         if args.period:
-            return periods.parse(args.period), plan
-        window = periods.parse(f"campaign:{plan.key}")
+            return await periods.stored(session, periods.parse(args.period)), plan
+        window = await periods.stored(session, periods.parse(f"campaign:{plan.key}"))
         return periods.of_dates(window.start, max(window.start, min(window.end, issued))), plan
     except periods.BadPeriod as exc:
         raise CliError(f"bad period: {exc}") from exc
@@ -39,11 +40,11 @@ def _issued(settings: Settings, args) -> date:
 async def cmd_reports_document(settings: Settings, args) -> None:
     """Write the DOCX and its annex; the download is recorded in the audit log like an export."""
     issued = _issued(settings, args)
-    period, plan = _period_and_plan(args, issued)
-    out = Path(args.output)
+    out = output_file(args.output)
     annex = Path(args.annex) if args.annex else out.with_name(f"{out.stem}-phu-luc.xlsx")
 
     async def work(session):
+        period, plan = await _period_and_plan(session, args, issued)
         root = await unit_or_none(session, args.unit)
         if root is None:
             raise CliError(f"no unit {args.unit!r}" if args.unit else "give --unit CODE")
@@ -80,9 +81,9 @@ def _progress_lines(data: document_data.DocumentData) -> list[str]:
 async def cmd_reports_targets(settings: Settings, args) -> None:
     """The roll-up's progress against the year's targets, per child unit, as text."""
     issued = _issued(settings, args)
-    period, plan = _period_and_plan(args, issued)
 
     async def work(session):
+        period, plan = await _period_and_plan(session, args, issued)
         root = await unit_or_none(session, args.unit)
         if root is None:
             raise CliError(f"no unit {args.unit!r}" if args.unit else "give --unit CODE")

@@ -6,12 +6,11 @@ Vietnamese by default). An export is recorded in the audit log like a download f
 
 import json
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
 from bot.cli import document
-from bot.cli.common import CliError, progress, unit_or_none, with_session
+from bot.cli.common import CliError, output_file, progress, unit_or_none, with_session
 from bot.config import Settings
 from bot.db.models import OrgUnit
 from bot.i18n import LOCALES, Translator
@@ -105,8 +104,9 @@ async def cmd_reports_summary(settings: Settings, args) -> None:
                                                agencies_too=args.agencies)
         if other is None:
             return first, None
-        return first, await rollup_history.rollup_on(session, root, other.start, other.end, day=day,
-                                                     deadline=other.deadline, count_ids=count_ids,
+        second = await periods.stored(session, other)
+        return first, await rollup_history.rollup_on(session, root, second.start, second.end, day=day,
+                                                     deadline=second.deadline, count_ids=count_ids,
                                                      approved_only=args.approved_only, agencies_too=args.agencies)
 
     result, second = await with_session(settings, work)
@@ -170,10 +170,11 @@ def _export_period(settings: Settings, args) -> periods.Period:
 
 async def cmd_reports_export(settings: Settings, args) -> None:
     period = _export_period(settings, args)
-    out = Path(args.output)
+    out = output_file(args.output)
 
     async def work(session):
-        sel = exports.Selection(await _root(session, args.unit), period, args.approved_only, args.lang)
+        sel = exports.Selection(await _root(session, args.unit), await periods.stored(session, period),
+                                args.approved_only, args.lang)
         unit = " rows" if args.format != "zip" else " photos"
         with progress(f"export {args.format}", unit, not args.quiet) as bar:
             bar.total = await export_files.total(session, sel, args.format)

@@ -1,8 +1,7 @@
 """`cdsbot teams invites|sheets`: the invite codes to hand out, as CSV or as printable QR cards."""
 
-from pathlib import Path
 
-from bot.cli.common import CliError, unit_or_none, with_session, write_csv
+from bot.cli.common import CliError, output_file, unit_or_none, with_session, write_csv
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.services import invite_sheets, org
@@ -30,7 +29,7 @@ async def cmd_teams_sheets(settings: Settings, args) -> None:
             raise CliError(Translator("en").t(exc.message, **exc.values)) from None
 
     pdf = await with_session(settings, work)
-    out = Path(args.output or invite_sheets.file_name_for(args.code))
+    out = output_file(args.output or invite_sheets.file_name_for(args.code))
     out.write_bytes(pdf)
     missing = [name for name, link in invite_sheets.links_for(settings, "X").items() if link is None]
     print(f"wrote {out}" + (f" (no QR code for {', '.join(missing)}: not configured)" if missing else ""))

@@ -4,7 +4,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.cli.common import CliError, with_session
+from bot.cli.common import CliError, output_file, with_session
 from bot.config import Settings
 from bot.services import audit, remap, remap_apply, remap_draft
 from bot.services.audit import AuditAction
@@ -60,7 +60,7 @@ async def cmd_units_remap_draft(settings: Settings, args) -> None:
     if problems:
         raise CliError(f"{len(problems)} problem(s); no map written")
     try:
-        args.output.write_text(remap_draft.write_map(draft, args.roster), encoding="utf-8")
+        output_file(args.output).write_text(remap_draft.write_map(draft, args.roster), encoding="utf-8")
     except OSError as exc:
         raise CliError(f"cannot write {args.output}: {exc}") from exc
     for line in draft.unmatched + [f"left where it is: {u}" for u in draft.untouched]:

@@ -113,10 +113,10 @@ async def arm(session: AsyncSession, campaign, year: int | None, theme: dict | N
     The year's calendar stored in the database (console) replaces the file's dates and gives the theme if none is.
     """
     plan = await planned(session, campaign, year, theme)
-    existing = await armed_keys(session, [key for s in plan for key in (s.key, *reminders.legacy_keys(s.key))])
+    existing = await armed_keys(session, [s.key for s in plan])
     outcome = []
     for step in plan:
-        if step.key in existing or existing.intersection(reminders.legacy_keys(step.key)):
+        if step.key in existing:
             outcome.append((step, "already armed"))
         elif step.rule.next_after(now) is None:
             outcome.append((step, "past"))
@@ -127,9 +127,17 @@ async def arm(session: AsyncSession, campaign, year: int | None, theme: dict | N
     return outcome
 
 
+def armed_as(key: str, scheduled: set[str]) -> bool:
+    """Whether a step is armed among these schedule keys: under its key, or under the one an escalation step had
+    before its target named the level above (`reminders.legacy_keys`), so such a step is never armed twice."""
+    return key in scheduled or not scheduled.isdisjoint(reminders.legacy_keys(key))
+
+
 async def armed_keys(session: AsyncSession, keys: list[str]) -> set[str]:
-    """Which of these step keys have a schedule already."""
-    return set((await session.execute(select(Schedule.key).where(Schedule.key.in_(keys)))).scalars())
+    """Which of these step keys are armed already (`armed_as`)."""
+    candidates = [name for key in keys for name in (key, *reminders.legacy_keys(key))]
+    scheduled = set((await session.execute(select(Schedule.key).where(Schedule.key.in_(candidates)))).scalars())
+    return {key for key in keys if armed_as(key, scheduled)}
 
 
 async def planned(session: AsyncSession, campaign, year: int | None, theme: dict | None,

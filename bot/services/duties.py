@@ -8,7 +8,7 @@ and recommendations (bot/services/written_parts.py).
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,9 +98,8 @@ async def _windows(session: AsyncSession, year: int) -> list[Duty]:
         if not isinstance(campaign, Campaign):
             continue
         cal = await calendar_overrides.year_calendar(session, campaign, year)
-        period = periods.Period(f"campaign:{campaign.id}:{year}", "campaign", cal.period_start, cal.period_end,
-                                datetime.combine(cal.deadline, time(23, 59, 59), LOCAL_TZ), campaign)
-        found.append(Duty(period, dict(campaign.name), cal.deadline, cal.department_deadline))
+        found.append(Duty(periods.of_calendar(campaign, cal), dict(campaign.name), cal.deadline,
+                          cal.department_deadline))
     return found
 
 
@@ -136,13 +135,39 @@ async def officer_units(session: AsyncSession, root: OrgUnit) -> dict[int, list[
 
 async def written_in(session: AsyncSession, root: OrgUnit, duty: Duty) -> set[int]:
     """Ids of the subtree's units that sent difficulties or recommendations for the duty."""
-    return {p.unit.id for p in await written_parts.gathered(session, root, duty.period) if p.sent()}
+    return (await _sent(session, root, [duty]))[duty.key]
+
+
+async def _sent(session: AsyncSession, root: OrgUnit, asking: list[Duty]) -> dict[str, set[int]]:
+    """{duty key: ids of the units that sent a written part}, the chat answers of all the duties read at once."""
+    found = await written_parts.gathered_many(session, root, [d.period for d in asking]) if asking else {}
+    return {key: {p.unit.id for p in parts if p.sent()} for key, parts in found.items()}
 
 
 async def status(session: AsyncSession, root: OrgUnit, duty: Duty) -> tuple[list[UnitStatus], UnitStatus]:
     """Per unit just below the root (and the root's own team): what is in; then the whole subtree's."""
     period = duty.period
     teams = await reports.completeness(session, root, period.start, period.end, period.deadline)
+    if not duty.asks_written:
+        return await _assemble(session, root, duty, teams, {}, set())
+    return await _assemble(session, root, duty, teams, await officer_units(session, root),
+                           await written_in(session, root, duty))
+
+
+async def overview(session: AsyncSession, root: OrgUnit, found: list[Duty]) -> dict[str, UnitStatus]:
+    """{duty key: the whole subtree's status} for the year's list: the teams of every duty from one grouped scan
+    and the written parts from one read, where a scan per duty made the page slow on a large database."""
+    spans = [(d.period.start, d.period.end, d.period.deadline) for d in found]
+    teams = await reports.completeness_of(session, root, spans)
+    asking = [d for d in found if d.asks_written]
+    asked, sent = (await officer_units(session, root) if asking else {}), await _sent(session, root, asking)
+    return {d.key: (await _assemble(session, root, d, t, asked, sent.get(d.key, set())))[1]
+            for d, t in zip(found, teams, strict=True)}
+
+
+async def _assemble(session: AsyncSession, root: OrgUnit, duty: Duty, teams: dict, asked: dict[int, list[str]],
+                    sent: set[int]) -> tuple[list[UnitStatus], UnitStatus]:
+    """The rows of `status` from the teams' figures per child unit and the units asked for and sending written parts."""
     children = list((await session.execute(select(OrgUnit).where(
         OrgUnit.parent_id == root.id, OrgUnit.retired_on.is_(None)).order_by(OrgUnit.name))).scalars())
     rows = {u.id: UnitStatus(u) for u in [*children, root]}
@@ -150,17 +175,16 @@ async def status(session: AsyncSession, root: OrgUnit, duty: Duty) -> tuple[list
         if unit_id in rows:
             rows[unit_id].expected, rows[unit_id].reported, rows[unit_id].on_time = expected, reported, on_time
     if duty.asks_written:
-        await _written_counts(session, root, duty, rows)
+        await _written_counts(session, root, rows, asked, sent)
     total = UnitStatus(root, *(sum(getattr(r, f) for r in rows.values())
                                for f in ("expected", "reported", "on_time", "officers_units", "written_units")))
     own = rows.pop(root.id)
     return [rows[u.id] for u in children] + ([own] if own.expected or own.officers_units else []), total
 
 
-async def _written_counts(session: AsyncSession, root: OrgUnit, duty: Duty, rows: dict[int, UnitStatus]) -> None:
+async def _written_counts(session: AsyncSession, root: OrgUnit, rows: dict[int, UnitStatus],
+                          asked: dict[int, list[str]], sent: set[int]) -> None:
     """Count, under each row's unit, the units asked for written parts and those that sent them."""
-    asked = await officer_units(session, root)
-    sent = await written_in(session, root, duty)
     paths = dict((await session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.id.in_(asked)))).all())
     for unit_id, path in paths.items():
         row = rows.get(unit_id) if unit_id == root.id else next(

@@ -4,11 +4,12 @@ A period is written as a short key that fits in a URL or a command line: `2026-1
 `2026-Q4`, `2026`, `campaign:national-dx-day:2026`, or `2026-01-05..2026-02-10`.
 
 Its deadline (when a team's report still counts as on time) is, for a campaign, the campaign's
-report deadline (end of that day); for a quarter, the teams' deadline of
-`content/campaigns/quarterly-report.yaml` (day 10 of the month after it, 23:59); for a year, that of
-`annual-report.yaml` (25 November of that year, 23:59); for anything else, the monthly report's
-deadline after the period's last month (`monthly-report.yaml`: day 5 at 23:59 of the next month), all
-in Asia/Ho_Chi_Minh.
+report deadline (end of that day), with the dates and deadline the department stored for that year in
+the console where it did (`stored`, from bot/services/calendar_overrides.py), else the campaign file's;
+for a quarter, the teams' deadline of `content/campaigns/quarterly-report.yaml` (day 10 of the month
+after it, 23:59); for a year, that of `annual-report.yaml` (25 November of that year, 23:59); for
+anything else, the monthly report's deadline after the period's last month (`monthly-report.yaml`:
+day 5 at 23:59 of the next month), all in Asia/Ho_Chi_Minh.
 """
 
 import re
@@ -16,8 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.clock import LOCAL_TZ
-from bot.services import campaigns
+from bot.services import calendar_overrides, campaigns
 from bot.services.campaign_model import Campaign, CampaignError
 from bot.services.guides import CONTENT_ROOT
 
@@ -72,13 +75,28 @@ def window_campaigns() -> tuple[Campaign, ...]:
     return tuple(found)
 
 
-def _campaign(campaign_id: str, year: int, key: str) -> Period:
+def of_calendar(campaign: Campaign, cal: calendar_overrides.YearCalendar) -> Period:
+    """A campaign's period in a year from that year's calendar: its communication period, and the teams'
+    deadline to the end of that day."""
+    deadline = datetime.combine(cal.deadline, time(23, 59, 59), LOCAL_TZ)
+    return Period(f"campaign:{campaign.id}:{cal.year}", "campaign", cal.period_start, cal.period_end, deadline,
+                  campaign)
+
+
+def _campaign(campaign_id: str, year: int) -> Period:
     found = next((c for c in window_campaigns() if c.id == campaign_id), None)
     if found is None:
         raise BadPeriod(f"no campaign {campaign_id!r}")
-    dates = campaigns.campaign_dates(found, year)
-    deadline = datetime.combine(dates.deadline, time(23, 59, 59), LOCAL_TZ)
-    return Period(key, "campaign", dates.period_start, dates.period_end, deadline, found)
+    return of_calendar(found, calendar_overrides.defaults(found, year))
+
+
+async def stored(session: AsyncSession, period: Period) -> Period:
+    """The period as counted: a campaign's with the dates and deadline the department stored for its year (the
+    same calendar arming and the duty pages read), anything else as it is."""
+    if period.campaign is None:
+        return period
+    year = int(period.key.rpartition(":")[2])
+    return of_calendar(period.campaign, await calendar_overrides.year_calendar(session, period.campaign, year))
 
 
 @cache
@@ -125,7 +143,7 @@ def parse(key: str) -> Period:
         if re.fullmatch(r"\d{4}", key):
             return _plain(key, "year", date(int(key), 1, 1), date(int(key), 12, 31))
         if m := re.fullmatch(r"campaign:([a-z0-9-]+):(\d{4})", key):
-            return _campaign(m[1], int(m[2]), key)
+            return _campaign(m[1], int(m[2]))
         if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", key):
             return _plain(key, "dates", date.fromisoformat(m[1]), date.fromisoformat(m[2]))
     except ValueError as exc:

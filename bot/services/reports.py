@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Member, OrgUnit, Team
 from bot.db.reports import Report
 from bot.i18n import N_, Translator
-from bot.services import agencies, rollup_scan, rollup_totals
+from bot.services import agencies, rollup_periods, rollup_scan, rollup_totals
 
 COUNTED = ("pending", "approved")  # returned reports are sent back for correction and never counted
 NO_DEADLINE = datetime.max.replace(tzinfo=UTC)  # when only totals are asked, every team is "on time"
@@ -164,6 +164,14 @@ async def completeness(session: AsyncSession, root: OrgUnit, start: date, end: d
     return {_unit_id(root, key): value for key, value in found.teams.items()}
 
 
+async def completeness_of(session: AsyncSession, root: OrgUnit, spans: list[tuple[date, date, datetime]],
+                          approved_only: bool = False) -> list[dict[int, tuple[int, int, int, int]]]:
+    """`completeness` of several periods (first day, last day, deadline) from one grouped scan of their reports
+    (bot/services/rollup_periods.py), not one scan each."""
+    found = await rollup_periods.teams(session, root, spans, _status_list(approved_only))
+    return [{_unit_id(root, key): value for key, value in teams.items()} for teams in found]
+
+
 async def rollup(session: AsyncSession, root: OrgUnit, start: date, end: date, *, deadline: datetime,
                  count_ids: list[str], approved_only: bool = False, kinds: dict[str, list[str]] | None = None,
                  agencies_too: bool = False) -> Rollup:
@@ -187,26 +195,29 @@ async def rollup(session: AsyncSession, root: OrgUnit, start: date, end: date, *
         expected, reported, on_time, late = teams.get(unit.id, (0, 0, 0, 0))
         result.units.append(UnitRow(unit, totals.get(unit.id), expected, reported, on_time, late,
                                     own_team=unit.id == root.id))
-    result.total = _total(root, result.units)
+    result.total = total_row(root, result.units)
     result.counts = await count_totals(session, root, start, end, count_ids, approved_only, apart)
     return result
 
 
-def _total(root: OrgUnit, rows: list[UnitRow]) -> UnitRow:
-    """The whole subtree: the sum of its rows (no team is in two rows)."""
+def total_row(root: OrgUnit, rows: list[UnitRow]) -> UnitRow:
+    """The total row of a roll-up (the whole subtree) as the sum of its rows, so every view that regroups rows
+    (today's tree here, the tree of a past day in bot/services/rollup_history.py) totals them alike; no team
+    is in two rows."""
     by_type: dict[str, TypeTotal] = {}
     for row in rows:
         for type_id, part in (row.by_type or {}).items():
             seen = by_type.get(type_id, TypeTotal(0, None, 0))
-            counts = {c: _plus(seen.counts.get(c), v) for c, v in part.counts.items()}
-            by_type[type_id] = TypeTotal(seen.reports + part.reports, _plus(seen.people, part.people),
+            counts = {c: plus(seen.counts.get(c), v) for c, v in part.counts.items()}
+            by_type[type_id] = TypeTotal(seen.reports + part.reports, plus(seen.people, part.people),
                                          seen.teams + part.teams, counts)
     return UnitRow(root, by_type or None, *(sum(getattr(r, f) for r in rows)
                                             for f in ("expected", "reported", "on_time", "late")))
 
 
-def _plus(a: int | None, b: int | None) -> int | None:
-    """a + b where None means "no figure" (not zero): None only when both are None."""
+def plus(a: int | None, b: int | None) -> int | None:
+    """a + b where None means "no figure" (not zero), so adding up rows keeps "no data" apart from 0: None
+    only when both are None."""
     return a if b is None else (a or 0) + b
 
 

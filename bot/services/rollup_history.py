@@ -134,10 +134,10 @@ async def rollup_as_at(session: AsyncSession, root: OrgUnit, start: date, end: d
             continue
         cell = cells[row].setdefault(type_id, _Cell())
         named = {"people": _int(people), **{c: _int(v) for c, v in zip(extra, sums, strict=True)}}
-        cell.n, cell.people = cell.n + n, reports._plus(cell.people, named["people"])
+        cell.n, cell.people = cell.n + n, reports.plus(cell.people, named["people"])
         cell.teams.add(team_id)
         for count_id in kinds.get(type_id, []):
-            cell.counts[count_id] = reports._plus(cell.counts.get(count_id), named.get(count_id))
+            cell.counts[count_id] = reports.plus(cell.counts.get(count_id), named.get(count_id))
         first[team_id] = min(first.get(team_id, first_at), first_at)
     teams = _completeness(tree, row_of, first, deadline)
     return _assemble(tree, root, (start, end, approved_only), cells, teams, kinds, apart)
@@ -175,7 +175,7 @@ def _assemble(tree: Tree, root: OrgUnit, period: tuple[date, date, bool], cells:
         by_type = {t: cell.total(kinds.get(t, [])) for t, cell in cells[unit.id].items()} if unit.id in cells else None
         result.units.append(reports.UnitRow(unit, by_type, *teams.get(unit.id, (0, 0, 0, 0)),
                                             own_team=unit.id == root.id))
-    result.total = reports._total(root, result.units)
+    result.total = reports.total_row(root, result.units)
     result.counts = {t: dict(part.counts) for t, part in (result.total.by_type or {}).items()}
     return result
 
@@ -237,5 +237,5 @@ async def monthly_as_at(session: AsyncSession, root: OrgUnit, start: date, end: 
     found: dict[tuple[int, int], tuple[int, int | None]] = {}
     for when, n, people in await session.execute(query):
         seen_n, seen_people = found.get((when.year, when.month), (0, None))
-        found[(when.year, when.month)] = (seen_n + n, reports._plus(seen_people, _int(people)))
+        found[(when.year, when.month)] = (seen_n + n, reports.plus(seen_people, _int(people)))
     return found

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Integer, String, and_, case, cast, func, literal, null, select, union_all
+from sqlalchemy import Integer, String, and_, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OrgUnit, Team
@@ -58,7 +58,7 @@ def _text(value):
     return cast(value, String)
 
 
-def _sections(dialect: str, scan, root: OrgUnit, deadline: datetime, extra: list[str]):
+def _sections(dialect: str, scan, root: OrgUnit, start: date, deadline: datetime, extra: list[str]):
     """The two aggregations over the scan, shaped alike: section, key, type, four figures, the extra sums."""
     key = child_key(dialect, scan.c.unit_path, root)
     totals = (select(literal(TOTALS), _text(key), scan.c.type_id, func.sum(scan.c.n), func.sum(scan.c.people),
@@ -66,18 +66,21 @@ def _sections(dialect: str, scan, root: OrgUnit, deadline: datetime, extra: list
                      *(func.sum(scan.c[f"c{i}"]) for i in range(len(extra))))
               .group_by(key, scan.c.type_id))
     first = select(scan.c.team_id, func.min(scan.c.first_at).label("first_at")).group_by(scan.c.team_id).subquery()
-    return union_all(totals, teams_section(dialect, first, root, deadline, len(extra)))
+    return union_all(totals, teams_section(dialect, first, root, start, deadline, len(extra)))
 
 
-def teams_section(dialect: str, first, root: OrgUnit, deadline: datetime, blanks: int = 0):
-    """Per child unit: active teams, teams with a first report (`first`: team_id, first_at), on time, late."""
+def teams_section(dialect: str, first, root: OrgUnit, start: date, deadline: datetime, blanks: int = 0):
+    """Per child unit: active teams, teams with a first report (`first`: team_id, first_at), on time, late.
+    A team whose unit was retired before the period began is expected no more (unless it reported in it)."""
     unit_key = child_key(dialect, OrgUnit.path, root)
     return (select(literal(TEAMS), _text(unit_key), _text(null()), func.count(Team.id), func.count(first.c.team_id),
                    func.sum(case((first.c.first_at <= deadline, 1), else_=0)),
                    func.sum(case((first.c.first_at > deadline, 1), else_=0)), *[cast(null(), Integer)] * blanks)
             .select_from(Team).join(OrgUnit, Team.unit_id == OrgUnit.id)
             .outerjoin(first, first.c.team_id == Team.id)
-            .where(OrgUnit.path.startswith(root.path), Team.active).group_by(unit_key))
+            .where(OrgUnit.path.startswith(root.path), Team.active,
+                   or_(OrgUnit.retired_on.is_(None), OrgUnit.retired_on > start, first.c.team_id.is_not(None)))
+            .group_by(unit_key))
 
 
 def collect(rows) -> Figures:
@@ -151,12 +154,20 @@ async def months(session: AsyncSession, root: OrgUnit, start: date, end: date, s
     return await cached(session, ("months", root.path, start, end, statuses), compute)
 
 
+async def tune(session: AsyncSession) -> None:
+    """On PostgreSQL, for this transaction: group in memory instead of spilling to disk, no JIT (it costs more
+    than it saves on these groupings), and a plan for the dates at hand each time (after five runs of a prepared
+    statement PostgreSQL may switch to a generic plan, three times slower here)."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(select(func.set_config("work_mem", "64MB", True), func.set_config("jit", "off", True),
+                                     func.set_config("plan_cache_mode", "force_custom_plan", True)))
+
+
 async def _figures(session: AsyncSession, root: OrgUnit, start: date, end: date, deadline: datetime,
                    statuses: tuple[str, ...], kinds: dict[str, list[str]]) -> Figures:
     """The scan itself, one statement."""
     extra = extra_counts(kinds)
     dialect = session.bind.dialect.name
     where = _where(root, start, end, statuses)
-    if dialect == "postgresql":  # group in memory instead of spilling to disk; JIT costs more than it saves here
-        await session.execute(select(func.set_config("work_mem", "64MB", True), func.set_config("jit", "off", True)))
-    return collect(await session.execute(_sections(dialect, _scan(where, kinds, extra), root, deadline, extra)))
+    await tune(session)
+    return collect(await session.execute(_sections(dialect, _scan(where, kinds, extra), root, start, deadline, extra)))

@@ -59,7 +59,7 @@ async def _figures(session: AsyncSession, root: OrgUnit, year: int, deadline: da
                      *[cast(null(), Integer)] * (1 + len(extra)))
               .group_by(part.c.key, part.c.type_id))
     first = select(part.c.team_id, func.min(part.c.first_at).label("first_at")).group_by(part.c.team_id).subquery()
-    teams = rollup_scan.teams_section(dialect, first, root, deadline, len(extra))
+    teams = rollup_scan.teams_section(dialect, first, root, date(year, 1, 1), deadline, len(extra))
     found = rollup_scan.collect(await session.execute(union_all(totals, teams)))
     if extra:
         await _add_counts(session, found, root, year, statuses, kinds, extra)

@@ -16,7 +16,7 @@ from bot.db.models import OrgUnit, Team
 from bot.db.reports import Report
 from bot.db.written_parts import WrittenPart
 from bot.i18n import N_
-from bot.services import access, reports
+from bot.services import access, reports, rollup_scan
 from bot.services.periods import Period
 from bot.services.report_types import load_report_types
 
@@ -100,11 +100,26 @@ async def stored(session: AsyncSession, root: OrgUnit, period_key: str) -> dict[
 async def gathered(session: AsyncSession, root: OrgUnit, period: Period,
                    approved_only: bool = False) -> list[UnitParts]:
     """Every unit of the subtree that said something for the period, in tree order."""
-    chat = await chat_answers(session, root, period, approved_only)
-    rows = await stored(session, root, period.key)
-    ids = set(chat) | set(rows)
-    units = (await session.execute(select(OrgUnit).where(OrgUnit.id.in_(ids)).order_by(OrgUnit.path))).scalars()
-    return [UnitParts(u, chat.get(u.id, defaultdict(list)), rows.get(u.id, {})) for u in units]
+    return (await gathered_many(session, root, [period], approved_only))[period.key]
+
+
+async def gathered_many(session: AsyncSession, root: OrgUnit, periods: list[Period],
+                        approved_only: bool = False) -> dict[str, list[UnitParts]]:
+    """`gathered` for each period (by key), the chat answers of all of them read in one query (the year's duties)."""
+    span = Period("", "dates", min(p.start for p in periods), max(p.end for p in periods), periods[0].deadline)
+    await rollup_scan.tune(session)  # a plan for these dates: a generic one reads the year's reports slowly
+    chat = await chat_answers(session, root, span, approved_only)
+    rows = {p.key: await stored(session, root, p.key) for p in periods}
+    ids = set(chat).union(*rows.values())
+    units = list((await session.execute(select(OrgUnit).where(OrgUnit.id.in_(ids)).order_by(OrgUnit.path))).scalars())
+    found = {}
+    for p in periods:
+        said = {unit_id: {kind: inside for kind, texts in kinds.items()
+                          if (inside := [c for c in texts if p.start <= c.day <= p.end])}
+                for unit_id, kinds in chat.items()}
+        found[p.key] = [UnitParts(u, defaultdict(list, said.get(u.id, {})), rows[p.key].get(u.id, {}))
+                        for u in units if said.get(u.id) or u.id in rows[p.key]]
+    return found
 
 
 async def of_unit(session: AsyncSession, unit: OrgUnit, period: Period) -> UnitParts:

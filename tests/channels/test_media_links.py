@@ -3,8 +3,6 @@
 from datetime import UTC, datetime
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from bot.channels.media_links import LIFETIME, REUSE_FOR, MediaLinks
@@ -13,6 +11,7 @@ from bot.clock import FakeClock
 from bot.core.messages import Outbound
 from bot.db.session import Database
 from bot.db.shared import MediaLink
+from tests.channels.zalo_bot.test_outgoing import assert_served
 from tests.fakes.zalo_bot_api import FakeZaloBot
 
 PUBLIC = "https://cds.example.vn"
@@ -29,12 +28,7 @@ async def test_a_zalo_bot_photo_link_made_by_one_process_is_served_by_another(an
         serving = ZaloBotChannel(api.token, api.url, public_url=PUBLIC, db=other_db)
         await sending.send("a1b2c3d4e5f6a7b8c9d0", Outbound("Lịch tập huấn", photo=str(photo)))
         url = api.calls[0].params["photo"]
-        app = web.Application()
-        serving.setup_routes(app)
-        async with TestClient(TestServer(app)) as client:
-            served = await client.get(url.removeprefix(PUBLIC))
-            assert served.status == 200 and await served.read() == JPEG
-            assert (await client.get("/media/zalo/guessed-token")).status == 404
+        await assert_served(serving, url)
         await sending.stop()
         await serving.stop()
     await other_db.dispose()

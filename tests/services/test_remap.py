@@ -98,17 +98,23 @@ async def test_the_demo_tree_remaps_to_2025_and_every_team_member_and_report_sur
         assert nghia_ha.retired_on == EFFECTIVE and nghia_ha.parent_id == kept.unit_id
 
 
+async def remap_into_an_phu(session, tmp_path) -> tuple[list[str], list]:
+    """Seed and apply the settled demo map: the codes merged into An Phú and their 2024 roll-ups from before."""
+    await seed(session)
+    path, _draft = await settled_map(session, tmp_path)
+    plan = await remap.plan_remap(session, path, EFFECTIVE)
+    olds = [code for code, new in plan.successor.items() if new == AN_PHU]
+    parts = [await reports.rollup(session, await org.unit_by_code(session, code), date(2024, 1, 1),
+                                  date(2024, 12, 31), deadline=DEADLINE, count_ids=[]) for code in olds]
+    await remap_apply.apply_remap(session, plan)
+    await session.commit()
+    return olds, parts
+
+
 async def test_a_2024_rollup_on_the_new_tree_equals_the_sum_of_its_predecessors(any_db, demo_roster, tmp_path):
     async with any_db.session() as session:
-        await seed(session)
-        path, _draft = await settled_map(session, tmp_path)
-        plan = await remap.plan_remap(session, path, EFFECTIVE)
-        olds = [code for code, new in plan.successor.items() if new == AN_PHU]
+        olds, parts = await remap_into_an_phu(session, tmp_path)
         assert {"21256", "21037", "21034"} <= set(olds)
-        parts = [await reports.rollup(session, await org.unit_by_code(session, code), date(2024, 1, 1),
-                                      date(2024, 12, 31), deadline=DEADLINE, count_ids=[]) for code in olds]
-        await remap_apply.apply_remap(session, plan)
-        await session.commit()
     async with any_db.session() as session:
         province = await org.unit_by_code(session, "51")
         view = await reports.rollup(session, province, date(2024, 1, 1), date(2024, 12, 31), deadline=DEADLINE,

@@ -2,6 +2,7 @@
 
 import asyncio
 import tempfile
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
@@ -56,7 +57,9 @@ async def totals(session, codes) -> dict[str, tuple]:
     return found
 
 
-async def run(case) -> None:
+@asynccontextmanager
+async def seeded(case):
+    """A fresh SQLite database holding the case's tree with reports of every other team, and the case's map file."""
     shape, goes, kinds = case
     with tempfile.TemporaryDirectory() as folder:
         database = Database(f"sqlite+aiosqlite:///{folder}/t.db")
@@ -65,7 +68,17 @@ async def run(case) -> None:
         tree, mapping = files(Path(folder), shape, goes, kinds)
         async with database.session() as session:
             assert not (await roster.import_rosters(session, [tree])).problems
-            await seed(session, every=2)
+            await seed(session, every=2)  # commits the tree too
+        try:
+            yield database, mapping
+        finally:
+            await database.dispose()
+
+
+async def run(case) -> None:
+    _shape, goes, _kinds = case
+    async with seeded(case) as (database, mapping):
+        async with database.session() as session:
             before, old = await counts(session), await totals(session, ["P"] + [f"C{c}" for c in goes])
             plan = await remap.plan_remap(session, mapping, date(2025, 7, 1))
             assert plan.problems == []
@@ -74,7 +87,6 @@ async def run(case) -> None:
         async with database.session() as session:
             after = await counts(session)
             new = await totals(session, ["P"] + [f"N{n}" for n in set(goes.values())])
-        await database.dispose()
     assert (after["teams"], after["members"], after["reports"]) == (before["teams"], before["members"],
                                                                      before["reports"])
     assert new["P"] == old["P"]

@@ -7,7 +7,7 @@ from sqlalchemy import func, insert, select
 from bot.db.models import Member, OrgUnit, Team
 from bot.db.reports import Report
 from bot.services import exports, org, remap, remap_apply, reports, rollup_history
-from tests.services.test_remap import AN_PHU, DEADLINE, EFFECTIVE, seed, settled_map
+from tests.services.test_remap import AN_PHU, DEADLINE, EFFECTIVE, remap_into_an_phu, seed, settled_map
 
 Y2024, Y2026 = (date(2024, 1, 1), date(2024, 12, 31)), (date(2026, 1, 1), date(2026, 12, 31))
 AS_AT = date(2024, 12, 31)
@@ -59,14 +59,7 @@ async def test_the_tree_as_at_2024_shows_the_old_units_with_their_own_figures(an
 
 async def test_a_2024_rollup_on_the_new_tree_sums_its_predecessors_beside_2026(any_db, demo_roster, tmp_path):
     async with any_db.session() as session:
-        await seed(session)
-        path, _draft = await settled_map(session, tmp_path)
-        plan = await remap.plan_remap(session, path, EFFECTIVE)
-        olds = [code for code, new in plan.successor.items() if new == AN_PHU]
-        parts = [await reports.rollup(session, await org.unit_by_code(session, code), *Y2024, deadline=DEADLINE,
-                                      count_ids=[]) for code in olds]
-        await remap_apply.apply_remap(session, plan)
-        await session.commit()
+        _olds, parts = await remap_into_an_phu(session, tmp_path)
         await file_2026(session, AN_PHU, people=7, times=3)
     async with any_db.session() as session:
         province = await org.unit_by_code(session, "51")

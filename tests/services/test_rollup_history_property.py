@@ -2,19 +2,13 @@
 remap shows exactly what the roll-up showed before it (every row, figures and completeness), at every level."""
 
 import asyncio
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
-from sqlmodel import SQLModel
 
-import bot.db.lineage  # noqa: F401  (registers the tables for create_all)
-import bot.db.reports  # noqa: F401
-from bot.db.session import Database
-from bot.services import org, remap, remap_apply, reports, rollup_history, roster
-from tests.services.test_remap import DEADLINE, seed
-from tests.services.test_remap_property import YEAR, cases, files
+from bot.services import org, remap, remap_apply, reports, rollup_history
+from tests.services.test_remap import DEADLINE
+from tests.services.test_remap_property import YEAR, cases, seeded
 from tests.services.test_rollup_history import figures
 
 
@@ -28,16 +22,10 @@ async def views(session, codes: list[str], day: date | None) -> dict[str, dict]:
 
 
 async def run(case) -> None:
-    shape, goes, kinds = case
+    shape, goes, _kinds = case
     codes = ["P"] + [f"D{d}" for d in range(len(shape))] + [f"C{c}" for c in goes]
-    with tempfile.TemporaryDirectory() as folder:
-        database = Database(f"sqlite+aiosqlite:///{folder}/t.db")
-        async with database.engine.begin() as conn:
-            await conn.run_sync(SQLModel.metadata.create_all)
-        tree, mapping = files(Path(folder), shape, goes, kinds)
+    async with seeded(case) as (database, mapping):
         async with database.session() as session:
-            assert not (await roster.import_rosters(session, [tree])).problems
-            await seed(session, every=2)
             before = await views(session, codes, None)
             plan = await remap.plan_remap(session, mapping, date(2025, 7, 1))
             await remap_apply.apply_remap(session, plan)
@@ -46,7 +34,6 @@ async def run(case) -> None:
             then = await views(session, codes, date(2024, 12, 31))
             province_now = await reports.rollup(session, await org.unit_by_code(session, "P"), *YEAR,
                                                 deadline=DEADLINE, count_ids=[])
-        await database.dispose()
     assert then == before
     assert province_now.total.reports == before["P"]["total"][0]  # and today's tree loses none of them
 

@@ -31,6 +31,15 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
+@pytest.fixture
+async def browser():
+    """A headless Chromium for the console's browser tests (those marked `requires_chromium`)."""
+    from tests.browser import launch_browser  # lazily: playwright is imported only where a test wants it
+
+    async with launch_browser() as chromium:
+        yield chromium
+
+
 async def add_member(db, unit_code: str, name: str, phone: str, chat: str) -> int:
     """A roster member of the unit's team, reachable on the web chat `chat`."""
     async with db.session() as session:

@@ -12,7 +12,7 @@ from bot.cli.common import import_files
 from bot.cli.serving import DEMO_AGENCIES
 from bot.delivery.sender import Outbox
 from bot.web.console import create_console, mount
-from tests.browser import launch_browser, requires_chromium, serve
+from tests.browser import requires_chromium, serve, shoot, signed_in
 from tests.fakes.members import add_members
 from tests.test_agencies_cli import file_report
 from tests.web.conftest import console_settings
@@ -23,12 +23,6 @@ from tests.web.test_rollup_browser import table
 pytestmark = requires_chromium
 SHOTS = Path(os.environ.get("CDSBOT_TEST_SHOTS", "/tmp/a-shots"))
 ROLLUP = "/admin/reports/rollup?period=2026-11"
-
-
-@pytest.fixture
-async def browser():
-    async with launch_browser() as chromium:
-        yield chromium
 
 
 @pytest.fixture
@@ -45,22 +39,9 @@ async def console(demo_roster, clock, people):
     return app
 
 
-async def shoot(page, name: str) -> None:
-    """At each width: no sideways scroll, and a full-page screenshot in SHOTS."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (360, 1366):
-        await page.set_viewport_size({"width": width, "height": 900})
-        scroll = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert scroll <= 0, f"{name} at {width} px scrolls sideways by {scroll} px"
-        await page.screenshot(path=SHOTS / f"{name}-{width}.png", full_page=True)
-
-
 async def test_the_composer_offers_the_agencies_and_the_rollup_switch_adds_them(browser, demo_roster, console):
     async with serve(console) as base:
-        context = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
-        page = await context.new_page()
-        await page.goto(base + await link_for(demo_roster, "admin"))
-        await page.wait_for_url(base + "/admin/")
+        context, page = await signed_in(browser, base, await link_for(demo_roster, "admin"), locale="vi-VN")
         assert (await page.goto(base + "/admin/")).ok  # the home page copes with the agency branch
 
         await page.goto(base + "/admin/broadcasts/new")
@@ -73,23 +54,23 @@ async def test_the_composer_offers_the_agencies_and_the_rollup_switch_adds_them(
         await page.uncheck("#agency-tree input[value=CQ]")
         await page.check("#agency-tree input[value=CQ-SYT]")
         await until(page, "#count-members", lambda text: text == "1")
-        await shoot(page, "composer-agencies")
+        await shoot(page, SHOTS, "composer-agencies")
 
         await page.goto(base + ROLLUP)
         rows, total = await table(page)
         assert "Cơ quan, tổ chức cấp tỉnh" not in [row[0] for row in rows]
         assert total[1].startswith("1/") and "Cơ quan, tổ chức cấp tỉnh" in await page.inner_text("#rollup-agencies")
-        await shoot(page, "rollup-territory")
+        await shoot(page, SHOTS, "rollup-territory")
         await page.check("#with-agencies")
         await page.click(".rollup-filters button.primary")
         await page.wait_for_url("**agencies=1**")
         rows, total = await table(page)
         assert "Cơ quan, tổ chức cấp tỉnh" in [row[0] for row in rows] and total[1].startswith("2/")
         assert await page.query_selector("#rollup-agencies") is None
-        await shoot(page, "rollup-with-agencies")
+        await shoot(page, SHOTS, "rollup-with-agencies")
         await page.click("#rollup tr[data-code='CQ'] th a")
         await page.wait_for_url("**unit=CQ**")
         rows, total = await table(page)
         assert "Sở Y tế" in [row[0] for row in rows] and total[1] == "1/28"
-        await shoot(page, "rollup-agency-group")
+        await shoot(page, SHOTS, "rollup-agency-group")
         await context.close()

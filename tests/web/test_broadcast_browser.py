@@ -17,7 +17,7 @@ from bot.db.broadcasts import Broadcast
 from bot.db.models import ChannelAccount, Delivery
 from bot.delivery.sender import Outbox
 from bot.web.console import create_console, mount
-from tests.browser import launch_browser, requires_chromium, serve
+from tests.browser import requires_chromium, serve
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
 from tests.web.conftest import COMMUNE, OTHER_COMMUNE, add_member, console_settings
 from tests.web.test_home_browser import link_for
@@ -31,12 +31,6 @@ class PacedWebChat(WebChannel):
     """The web chat, held to 4 messages a second so there is time to watch, pause and resume."""
 
     limits = Limits(per_second=4)
-
-
-@pytest.fixture
-async def browser():
-    async with launch_browser() as chromium:
-        yield chromium
 
 
 @pytest.fixture

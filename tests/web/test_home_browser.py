@@ -4,7 +4,6 @@ no horizontal scroll, no raw message ids; screenshots land in var/screenshots/ f
 import random
 from datetime import date, timedelta
 
-import pytest
 from aiohttp import web
 from sqlalchemy import insert, select
 
@@ -15,7 +14,7 @@ from bot.db.reports import Report
 from bot.delivery.sender import Outbox
 from bot.services import signin
 from bot.web.console import create_console, mount
-from tests.browser import launch_browser, requires_chromium, screenshot_path, serve
+from tests.browser import requires_chromium, screenshot_path, serve
 from tests.fakes.members import add_members
 from tests.web.conftest import START, console_settings
 from tests.web.test_home import figures
@@ -24,12 +23,6 @@ pytestmark = requires_chromium
 WIDTHS = (360, 1366)
 STATUS = {"telegram": {"status": "ok", "reason": ""}, "zalo_oa": {"status": "degraded", "reason": "token expired"},
           "web": {"status": "ok", "reason": ""}}
-
-
-@pytest.fixture
-async def browser():
-    async with launch_browser() as chromium:
-        yield chromium
 
 
 async def busy_province(db) -> None:

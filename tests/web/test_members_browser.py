@@ -3,12 +3,11 @@ numbers) and nobody else's, and cannot change roles even with a forged form; an 
 told in their language; a roster upload shows what it would change, line by line, before it is applied.
 Screenshots at 360 px and 1366 px land in var/screenshots/console/."""
 
-import pytest
 from sqlalchemy import select
 
 from bot.db.console import AuditEntry
 from bot.db.models import Member, OrgUnit, Team
-from tests.browser import launch_browser, requires_chromium, serve
+from tests.browser import requires_chromium, serve
 from tests.web.conftest import COMMUNE, OTHER_COMMUNE
 from tests.web.test_home_browser import link_for
 from tests.web.test_review_browser import console, member, told
@@ -16,12 +15,6 @@ from tests.web.test_rollup_browser import shoot
 
 pytestmark = requires_chromium
 MEMBERS = "/admin/members"
-
-
-@pytest.fixture
-async def browser():
-    async with launch_browser() as chromium:
-        yield chromium
 
 
 async def signed_in(browser, db, base: str, role: str):

@@ -6,12 +6,11 @@ import os
 from datetime import date
 from pathlib import Path
 
-import pytest
 from aiohttp import web
 
 from bot.delivery.sender import Outbox
 from bot.web.console import create_console, mount
-from tests.browser import launch_browser, requires_chromium, serve
+from tests.browser import requires_chromium, serve, shoot, signed_in
 from tests.web.conftest import add_member, console_settings
 from tests.web.test_home_browser import link_for
 from tests.web.test_rollup import add_report
@@ -22,23 +21,6 @@ SHOTS = Path(os.environ.get("CDSBOT_TEST_SHOTS", "/tmp/o-shots"))
 CSV = "code,population,households\n21409-01,1200,300\n21409-02,abc,10\n21412,5,5\n"
 
 
-@pytest.fixture
-async def browser():
-    async with launch_browser() as chromium:
-        yield chromium
-
-
-async def shoot(page, name: str) -> None:
-    """At each width: the page does not scroll sideways; a full-page screenshot."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (360, 1366):
-        await page.set_viewport_size({"width": width, "height": 900})
-        scroll = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert scroll <= 0, f"{name} at {width} px scrolls sideways by {scroll} px"
-        await page.screenshot(path=SHOTS / f"{name}-{width}.png", full_page=True)
-    await page.set_viewport_size({"width": 1366, "height": 900})
-
-
 async def _data(db) -> None:
     author = await add_member(db, "21409-01", "Nguyễn Văn Một", "+84905000011", "chat-11")
     await add_report(db, "21409-01", author, date(2026, 10, 5), "results",
@@ -47,11 +29,7 @@ async def _data(db) -> None:
 
 
 async def _signed_in(browser, base: str, db, role: str):
-    context = await browser.new_context(viewport={"width": 1366, "height": 900})
-    page = await context.new_page()
-    await page.goto(base + await link_for(db, role))
-    await page.wait_for_url(base + "/admin/")
-    return context, page
+    return await signed_in(browser, base, await link_for(db, role))
 
 
 async def test_the_commune_officer_and_the_department_in_the_browser(browser, demo_roster, clock, people):
@@ -66,13 +44,13 @@ async def test_the_commune_officer_and_the_department_in_the_browser(browser, de
         await page.fill("#written-recommendations", "Đề nghị hỗ trợ kinh phí mua điện thoại cho tổ")
         await page.click("#written-submit")
         await page.wait_for_selector("#written-saved")
-        await shoot(page, "written-form")
+        await shoot(page, SHOTS, "written-form")
 
         await page.goto(base + "/admin/bases?unit=21409")
         await page.fill("input[name='population:21409-01']", "-3")
         await page.click("#bases-submit")
         assert "dân số phải là số nguyên lớn hơn 0" in await page.inner_text("#bases")
-        await shoot(page, "bases-error")
+        await shoot(page, SHOTS, "bases-error")
         await page.fill("input[name='population:21409-01']", "1.200")
         await page.fill("input[name='households:21409-01']", "300")
         await page.click("#bases-submit")
@@ -82,21 +60,21 @@ async def test_the_commune_officer_and_the_department_in_the_browser(browser, de
         await page.click("#bases-preview")
         refused = await page.inner_text(".bases-refused")
         assert "dân số phải là số nguyên" in refused and "21412 nằm ngoài phạm vi" in refused
-        await shoot(page, "bases-csv-preview")
+        await shoot(page, SHOTS, "bases-csv-preview")
 
         await page.goto(base + "/admin/reports/rollup?unit=21409&period=campaign:national-dx-day:2026")
         village1 = await page.inner_text("#rollup-targets tr[data-code='21409-01']")
         assert "13,3%" in village1  # 40 activated of 25 % × 1.200 people
         assert "chưa có số liệu nền" in await page.inner_text("#rollup-targets tr[data-code='21409-02']")
         await page.locator("#targets").scroll_into_view_if_needed()
-        await shoot(page, "rollup-targets")
+        await shoot(page, SHOTS, "rollup-targets")
 
         await page.goto(base + "/admin/duties?year=2026")
-        await shoot(page, "duties")
+        await shoot(page, SHOTS, "duties")
         await page.click("#duties tr[data-key='campaign:national-dx-day:2026'] a")
         await page.wait_for_selector("#missing-teams")
         assert "Thôn 2" in await page.inner_text("#missing-teams")
-        await shoot(page, "duty-dx-day")
+        await shoot(page, SHOTS, "duty-dx-day")
         await context.close()
 
         context, page = await _signed_in(browser, base, demo_roster, "admin")
@@ -105,5 +83,5 @@ async def test_the_commune_officer_and_the_department_in_the_browser(browser, de
         await page.click("#unit-21409 button.primary")
         await page.wait_for_selector("#unit-21409 .notice")
         assert await page.input_value("#wording-21409-difficulties") == "Sóng điện thoại yếu ở một số thôn."
-        await shoot(page, "written-gathered")
+        await shoot(page, SHOTS, "written-gathered")
         await context.close()

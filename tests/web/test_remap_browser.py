@@ -4,12 +4,11 @@ apply with its live progress, then the 2024 and 2026 figures side by side; scree
 import os
 from pathlib import Path
 
-import pytest
 from aiohttp import web
 
 from bot.delivery.sender import Outbox
 from bot.web.console import create_console, mount
-from tests.browser import launch_browser, requires_chromium, serve
+from tests.browser import requires_chromium, serve, shoot, signed_in
 from tests.services.test_remap import AN_PHU, ROSTER_2025, SETTLED, seed
 from tests.services.test_rollup_history import file_2026
 from tests.web.conftest import console_settings
@@ -20,24 +19,6 @@ pytestmark = requires_chromium
 SHOTS = Path(os.environ.get("CDSBOT_TEST_SHOTS", "/tmp/h-shots"))
 
 
-@pytest.fixture
-async def browser():
-    async with launch_browser() as chromium:
-        yield chromium
-
-
-async def shoot(page, name: str) -> None:
-    """At each width: the page does not scroll sideways (tables scroll in their box); a full-page screenshot."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (360, 1366):
-        await page.set_viewport_size({"width": width, "height": 900})
-        await page.wait_for_timeout(300)  # let the narrower layout paint before the full-page capture
-        scroll = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert scroll <= 0, f"{name} at {width} px scrolls sideways by {scroll} px"
-        await page.screenshot(path=SHOTS / f"{name}-{width}.png", full_page=True)
-    await page.set_viewport_size({"width": 1366, "height": 900})
-
-
 async def remap_in_the_browser(page, base: str, tmp_path: Path) -> None:
     """Draft from the 2025 roster, download and settle the map, preview it, apply it and watch it finish."""
     await page.goto(base + "/admin/remap")
@@ -45,7 +26,7 @@ async def remap_in_the_browser(page, base: str, tmp_path: Path) -> None:
     await page.click("#remap-draft")
     assert "169" in await page.inner_text("#draft-matched")
     assert "Xã Thắng Lợi" in await page.inner_text("#problems")
-    await shoot(page, "remap-draft")
+    await shoot(page, SHOTS, "remap-draft", settle_ms=300)
     async with page.expect_download() as waiting:
         await page.click("#draft-download")
     settled = tmp_path / "map.csv"
@@ -56,11 +37,11 @@ async def remap_in_the_browser(page, base: str, tmp_path: Path) -> None:
     await page.click("#remap-preview")
     assert "186" in await page.inner_text("#count-retired") and "96" in await page.inner_text("#count-created")
     assert "Xã Nghĩa Hà" in await page.inner_text("#merged")
-    await shoot(page, "remap-preview")
+    await shoot(page, SHOTS, "remap-preview", settle_ms=300)
     await page.click("#remap-apply")
     await page.wait_for_selector("#remap-progress")  # the steps arrive as events; the page reloads at the end
     await page.wait_for_selector("#remap-done", timeout=60_000)
-    await shoot(page, "remap-done")
+    await shoot(page, SHOTS, "remap-done", settle_ms=300)
 
 
 async def test_an_admin_remaps_then_reads_2024_and_2026_side_by_side(browser, demo_roster, clock, people, tmp_path):
@@ -69,10 +50,7 @@ async def test_an_admin_remaps_then_reads_2024_and_2026_side_by_side(browser, de
     app = web.Application()
     mount(app, create_console(demo_roster, console_settings(), clock, Outbox(demo_roster, {}, clock)))
     async with serve(app) as base:
-        context = await browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
-        page = await context.new_page()
-        await page.goto(base + await link_for(demo_roster, "admin"))
-        await page.wait_for_url(base + "/admin/")
+        context, page = await signed_in(browser, base, await link_for(demo_roster, "admin"), accept_downloads=True)
         await remap_in_the_browser(page, base, tmp_path)
         async with demo_roster.session() as session:
             await file_2026(session, AN_PHU, people=7, times=3)
@@ -84,7 +62,7 @@ async def test_an_admin_remaps_then_reads_2024_and_2026_side_by_side(browser, de
         an_phu = await page.eval_on_selector("#rollup-compare tr[data-code='21034']",
                                              "row => [...row.cells].map(c => c.innerText.trim())")
         assert an_phu[1] == "3" and an_phu[2] not in ("", NO_FIGURES) and an_phu[3].startswith("-")
-        await shoot(page, "rollup-compare")
+        await shoot(page, SHOTS, "rollup-compare", settle_ms=300)
 
         await page.fill("#asat", "2024-12-31")
         await page.click(".rollup-filters button.primary")
@@ -92,4 +70,4 @@ async def test_an_admin_remaps_then_reads_2024_and_2026_side_by_side(browser, de
         names = await page.eval_on_selector_all("#rollup tbody tr th", "cells => cells.map(c => c.innerText)")
         assert any(name.startswith("Huyện Tư Nghĩa") for name in names)
         assert any("Xã An Phú" in name and "không có trên cây" in name for name in names)  # formed later
-        await shoot(page, "rollup-as-at")
+        await shoot(page, SHOTS, "rollup-as-at", settle_ms=300)

@@ -6,7 +6,6 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
-import pytest
 from aiohttp import web
 from sqlalchemy import select
 
@@ -16,7 +15,7 @@ from bot.db.reports import Report
 from bot.delivery.sender import Outbox
 from bot.services import photos, report_filing
 from bot.web.console import create_console, mount
-from tests.browser import launch_browser, requires_chromium, serve
+from tests.browser import requires_chromium, serve
 from tests.report_images import photo, reencoded
 from tests.web.conftest import OTHER_COMMUNE, START, add_member, console_settings
 from tests.web.test_home_browser import link_for
@@ -25,12 +24,6 @@ from tests.web.test_rollup_browser import shoot
 pytestmark = requires_chromium
 QUEUE = "/admin/reports/review"
 MEDIA = Path("var/media")  # the settings' default, under the test's own working directory
-
-
-@pytest.fixture
-async def browser():
-    async with launch_browser() as chromium:
-        yield chromium
 
 
 async def file(db, member_id: int, key: str, people: int, images: list[bytes] = ()) -> Report:

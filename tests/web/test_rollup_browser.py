@@ -3,25 +3,20 @@ another commune is refused; screenshots at 360 px and 1366 px land in var/screen
 
 import io
 
-import pytest
 from aiohttp import web
 from openpyxl import load_workbook
 
 from bot.delivery.sender import Outbox
 from bot.web.console import create_console, mount
-from tests.browser import launch_browser, requires_chromium, screenshot_path, serve
+from tests.browser import SCREENSHOTS, requires_chromium, serve, signed_in
+from tests.browser import shoot as shoot_in
 from tests.web.conftest import console_settings
 from tests.web.test_home_browser import link_for
 from tests.web.test_rollup import NO_FIGURES, commune_reports
 
 pytestmark = requires_chromium
 ROLLUP = "/admin/reports/rollup?period=2026-11"
-
-
-@pytest.fixture
-async def browser():
-    async with launch_browser() as chromium:
-        yield chromium
+SHOTS = SCREENSHOTS / "console"
 
 
 def number(text: str) -> int | None:
@@ -37,26 +32,17 @@ async def table(page) -> tuple[list[list[str]], list[str]]:
     return rows[:-1], rows[-1]
 
 
-async def shoot(page, name: str) -> None:
-    """At each width: the page does not scroll sideways (the table scrolls in its box); a full-page screenshot."""
-    for width in (360, 1366):
-        await page.set_viewport_size({"width": width, "height": 900})
-        scroll = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert scroll <= 0, f"{name} at {width} px scrolls sideways by {scroll} px"
-        path = screenshot_path(f"console/{name}-{width}.png")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=path, full_page=True)
 
+async def shoot(page, name: str) -> None:
+    """The console's screenshots for people to look at: var/screenshots/console/<name>-<width>.png."""
+    await shoot_in(page, SHOTS, name)
 
 async def test_the_officer_reads_the_rollup_drills_down_and_downloads(browser, demo_roster, clock, people):
     await commune_reports(demo_roster)
     app = web.Application()
     mount(app, create_console(demo_roster, console_settings(), clock, Outbox(demo_roster, {}, clock)))
     async with serve(app) as base:
-        context = await browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
-        page = await context.new_page()
-        await page.goto(base + await link_for(demo_roster, "officer"))
-        await page.wait_for_url(base + "/admin/")
+        context, page = await signed_in(browser, base, await link_for(demo_roster, "officer"), accept_downloads=True)
         await page.goto(base + ROLLUP)
         rows, total = await table(page)
         for column in range(3, len(total)):  # every figure column: the total is the sum of the rows

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.clock import LOCAL_TZ
 from bot.db.reports import Report
-from bot.services import access, audit, document, document_annex, document_data, plans, practices
+from bot.services import access, audit, document, document_annex, document_data, periods, plans, practices
 from bot.services.audit import AuditAction
 from bot.web.console.rollup import chosen_period, chosen_unit
 from bot.web.console.signin import address_of
@@ -42,7 +42,7 @@ async def download(request: web.Request) -> web.Response:
     async with request.app[DB].session() as session:
         unit = await chosen_unit(session, request["actor"], form)
         access.require(request["actor"], access.Action.EXPORT, unit.path)
-        period = chosen_period(request, form)
+        period = await periods.stored(session, chosen_period(request, form))
         plan = plans.by_key(period.key.removeprefix("campaign:")) if period.kind == "campaign" else None
         data = await document_data.gather(session, unit, period, plan, now.astimezone(LOCAL_TZ).date(),
                                           request.app[SETTINGS].media_dir, form.get("approved") == "1")

@@ -33,7 +33,7 @@ async def page(request: web.Request) -> web.Response:
     async with request.app[DB].session() as session:
         unit = await chosen_unit(session, actor, request.query)
         found = await duties.of_year(session, year)
-        totals = {d.key: (await duties.status(session, unit, d))[1] for d in found if d.period.start <= today}
+        totals = await duties.overview(session, unit, [d for d in found if d.period.start <= today])
     return await render(request, "duties.html", {
         "unit": unit, "year": year, "duties": found, "totals": totals, "today": today,
         "labels": {d.key: period_label(translator(request), d.key) for d in found},

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.services import access, audit, export_files, exports
+from bot.services import access, audit, export_files, exports, periods
 from bot.services.audit import AuditAction
 from bot.web.console.render import render, translator
 from bot.web.console.rollup import chosen_period, chosen_unit
@@ -88,10 +88,11 @@ async def start(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest()
     async with request.app[DB].session() as session:
         unit = await chosen_unit(session, request["actor"], form)
+        period = await periods.stored(session, chosen_period(request, form))
     access.require(request["actor"], access.Action.EXPORT, unit.path)
     jobs = request.app[JOBS]
     jobs.forget_old()
-    sel = exports.Selection(unit, chosen_period(request, form), form.get("approved") == "1",
+    sel = exports.Selection(unit, period, form.get("approved") == "1",
                             translator(request).locale, agencies=form.get("agencies") == "1")
     job_id = secrets.token_urlsafe(16)
     job = Job(job_id, request["account"].id, sel, fmt, jobs.folder / f"{job_id}.{fmt}")

@@ -9,13 +9,9 @@ while the page follows its steps as Server-Sent Events. Uploads wait in a tempor
 import asyncio
 import json
 import logging
-import re
-import secrets
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from aiohttp import web
 from aiohttp_sse import sse_response
@@ -24,9 +20,8 @@ from bot.i18n import N_
 from bot.services import access, audit, remap, remap_apply, remap_draft
 from bot.services.access import Action
 from bot.services.audit import AuditAction
-from bot.web.console import remap_problems
+from bot.web.console import remap_problems, uploads_flow
 from bot.web.console.render import render, translator, url_for
-from bot.web.console.signin import address_of
 from bot.web.keys import CLOCK, DB
 
 log = logging.getLogger(__name__)
@@ -35,17 +30,12 @@ JOBS = web.AppKey("remap_jobs", dict)
 KEEP, TICK_S = 10, 0.5
 NO_FILE = N_("Choose a CSV file first.")
 NO_DATE = N_("Give the date the new tree takes effect.")
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass(eq=False)
-class Job:
+class Job(uploads_flow.Upload):
     """One uploaded map (its preview, then the remap's steps) or one drafted map (its text to download)."""
 
-    token: str
-    account_id: int
-    folder: Path
-    file: Path
     plan: remap.Plan | None = None
     draft: remap_draft.Draft | None = None
     draft_text: str = ""
@@ -54,7 +44,6 @@ class Job:
     done: int = 0
     told: int | None = None
     failed: str = ""  # why the remap did not happen (translated)
-    task: asyncio.Task | None = None
 
     @property
     def finished(self) -> bool:
@@ -68,7 +57,7 @@ class Job:
 
 def add_routes(app: web.Application) -> None:
     """The page, the draft, the preview, applying and its events."""
-    app[JOBS] = {}
+    uploads_flow.hold_jobs(app, JOBS)
     app.router.add_get("/remap", page, name="remap")
     app.router.add_post("/remap/draft", draft, name="remap_draft")
     app.router.add_get("/remap/draft/{token}.csv", draft_file, name="remap_draft_file")
@@ -76,7 +65,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/remap/{token}", job_page, name="remap_job")
     app.router.add_post("/remap/{token}/apply", apply, name="remap_apply")
     app.router.add_get("/remap/{token}/events", events, name="remap_events")
-    app.on_cleanup.append(_forget_all)
 
 
 def _admin(request: web.Request) -> None:
@@ -87,10 +75,7 @@ def _admin(request: web.Request) -> None:
 def _job(request: web.Request) -> Job:
     """The caller's own upload named in the path (404 for anyone else's or a forgotten one)."""
     _admin(request)
-    job = request.app[JOBS].get(request.match_info["token"])
-    if job is None or job.account_id != request["account"].id:
-        raise web.HTTPNotFound()
-    return job
+    return uploads_flow.own_job(request, JOBS)
 
 
 async def page(request: web.Request, *, job: Job | None = None, error: str | None = None,
@@ -106,15 +91,11 @@ async def page(request: web.Request, *, job: Job | None = None, error: str | Non
 
 async def _saved(request: web.Request, form, name: str) -> Job | None:
     """Keep the uploaded file `name` in a folder of its own; None when no file came."""
-    field = form.get(name)
-    data = field.file.read() if isinstance(field, web.FileField) else b""
-    if not data:
+    saved = uploads_flow.save_upload(form, name, "remap")
+    if saved is None:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="cdsbot-remap-"))
-    path = folder / (_SAFE_NAME.sub("_", Path(field.filename or "").name).strip("._") or f"{name}.csv")
-    path.write_bytes(data)
-    job = Job(secrets.token_urlsafe(16), request["account"].id, folder, path)
-    _keep(request.app, job)
+    job = Job(uploads_flow.new_token(), request["account"].id, *saved)
+    uploads_flow.keep(request.app[JOBS], job, KEEP)
     return job
 
 
@@ -159,15 +140,6 @@ async def upload(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(url_for(request, "remap_job", token=job.token))
 
 
-def _keep(app: web.Application, job: Job) -> None:
-    """Remember the upload; forget the oldest ones that are not being applied."""
-    jobs: dict[str, Job] = app[JOBS]
-    jobs[job.token] = job
-    for old in [j for j in jobs.values() if j.task is None or j.finished][:-KEEP]:
-        jobs.pop(old.token)
-        shutil.rmtree(old.folder, ignore_errors=True)
-
-
 async def job_page(request: web.Request) -> web.Response:
     """GET /admin/remap/{token}: the preview of a map, and the remap's progress once applied."""
     return await page(request, job=_job(request))
@@ -177,8 +149,7 @@ async def apply(request: web.Request) -> web.Response:
     """POST /admin/remap/{token}/apply: re-map the tree in the background (once)."""
     job = _job(request)
     if job.task is None and job.plan is not None and not job.plan.problems:
-        account = request["account"]
-        job.task = asyncio.create_task(_remap(request.app, job, account.id, account.name, address_of(request)))
+        uploads_flow.start(request, job, _remap)
     raise web.HTTPSeeOther(url_for(request, "remap_job", token=job.token))
 
 
@@ -228,11 +199,3 @@ async def _remap(app: web.Application, job: Job, account_id: int, name: str, add
     finally:
         shutil.rmtree(job.folder, ignore_errors=True)
 
-
-async def _forget_all(app: web.Application) -> None:
-    """At shutdown: stop remaps still running (their transaction rolls back) and delete the uploads."""
-    for job in app[JOBS].values():
-        if job.task is not None and not job.task.done():
-            job.task.cancel()
-            await asyncio.gather(job.task, return_exceptions=True)
-        shutil.rmtree(job.folder, ignore_errors=True)

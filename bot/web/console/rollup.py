@@ -115,6 +115,8 @@ async def page(request: web.Request) -> web.Response:
     day, other = chosen_history(request.query)
     async with request.app[DB].session() as session:
         unit = await chosen_unit(session, actor, request.query)
+        period = await periods.stored(session, period)
+        other = await periods.stored(session, other) if other else None
         sel = exports.Selection(unit, period, approved_only, tr.locale, agencies=with_agencies)
         agency_groups = await agencies.apart_from(session, unit)
         result = await _rollup(session, sel, period, day)

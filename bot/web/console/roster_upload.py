@@ -5,14 +5,10 @@ The preview is `roster.preview_rosters` (the import's own checks, nothing writte
 Uploaded files wait in a temporary folder until applied or forgotten (the newest KEEP are kept).
 """
 
-import asyncio
 import logging
 import re
-import secrets
 import shutil
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiohttp import web
 
@@ -20,8 +16,8 @@ from bot.i18n import N_
 from bot.services import access, audit, roster
 from bot.services.access import Action
 from bot.services.audit import AuditAction
+from bot.web.console import uploads_flow
 from bot.web.console.render import render, translator, url_for
-from bot.web.console.signin import address_of
 from bot.web.keys import DB
 
 log = logging.getLogger(__name__)
@@ -31,23 +27,17 @@ KEEP = 20  # uploads kept waiting for "apply"
 LISTED = 200  # rows shown per kind of change
 NO_FILE = N_("Choose a CSV file first.")
 _PROBLEM = re.compile(r"^(?P<file>.*?):(?P<line>\d+): (?P<text>.*)$", re.S)
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass(eq=False)
-class Job:
+class Job(uploads_flow.Upload):
     """One uploaded roster: its preview, then the import's progress and result."""
 
-    token: str
-    account_id: int
-    folder: Path
-    file: Path
     preview: roster.Preview
     total: int
     done: int = 0
     result: roster.ImportResult | None = None
     failed: bool = False
-    task: asyncio.Task | None = None
 
     @property
     def finished(self) -> bool:
@@ -61,13 +51,12 @@ class Job:
 
 def add_routes(app: web.Application) -> None:
     """Upload, preview, apply and progress."""
-    app[JOBS] = {}
+    uploads_flow.hold_jobs(app, JOBS)
     app.router.add_get("/roster", page, name="roster")
     app.router.add_post("/roster", upload, name="roster_upload")
     app.router.add_get("/roster/{token}", job_page, name="roster_job")
     app.router.add_post("/roster/{token}/apply", apply, name="roster_apply")
     app.router.add_get("/roster/{token}/progress", progress, name="roster_progress")
-    app.on_cleanup.append(_forget_all)
 
 
 def _admin(request: web.Request) -> access.Actor:
@@ -80,10 +69,7 @@ def _admin(request: web.Request) -> access.Actor:
 def _job(request: web.Request) -> Job:
     """The caller's own upload named in the path (404 for anyone else's or a forgotten one)."""
     _admin(request)
-    job = request.app[JOBS].get(request.match_info["token"])
-    if job is None or job.account_id != request["account"].id:
-        raise web.HTTPNotFound()
-    return job
+    return uploads_flow.own_job(request, JOBS)
 
 
 def refused_rows(job: Job) -> list[tuple[str, str]]:
@@ -106,29 +92,17 @@ async def page(request: web.Request, *, job: Job | None = None, error: str | Non
 async def upload(request: web.Request) -> web.Response:
     """POST /admin/roster: keep the file and show what importing it would change; nothing is written yet."""
     _admin(request)
-    field = (await request.post()).get("roster")
-    data = field.file.read() if isinstance(field, web.FileField) else b""
-    if not data:
+    saved = uploads_flow.save_upload(await request.post(), "roster", "roster")
+    if saved is None:
         return await page(request, error=translator(request).t(NO_FILE), status=400)
-    folder = Path(tempfile.mkdtemp(prefix="cdsbot-roster-"))
-    path = folder / (_SAFE_NAME.sub("_", Path(field.filename or "").name).strip("._") or "roster.csv")
-    path.write_bytes(data)
+    folder, path = saved
     async with request.app[DB].session() as session:
         preview = await roster.preview_rosters(session, [path])
     changed = {row.code for row, _old in preview.renamed + preview.moved}
-    job = Job(secrets.token_urlsafe(16), request["account"].id, folder, path, preview,
+    job = Job(uploads_flow.new_token(), request["account"].id, folder, path, preview,
               len(preview.added) + len(changed) + preview.unchanged)
-    _keep(request.app, job)
+    uploads_flow.keep(request.app[JOBS], job, KEEP)
     raise web.HTTPSeeOther(url_for(request, "roster_job", token=job.token))
-
-
-def _keep(app: web.Application, job: Job) -> None:
-    """Remember the upload; forget the oldest ones that are not being applied."""
-    jobs: dict[str, Job] = app[JOBS]
-    jobs[job.token] = job
-    for old in [j for j in jobs.values() if j.task is None or j.finished][:-KEEP]:
-        jobs.pop(old.token)
-        shutil.rmtree(old.folder, ignore_errors=True)
 
 
 async def job_page(request: web.Request) -> web.Response:
@@ -140,8 +114,7 @@ async def apply(request: web.Request) -> web.Response:
     """POST /admin/roster/{token}/apply: import the previewed file in the background (once)."""
     job = _job(request)
     if job.task is None and not job.preview.refused:
-        account = request["account"]
-        job.task = asyncio.create_task(_import(request.app, job, account.id, account.name, address_of(request)))
+        uploads_flow.start(request, job, _import)
     raise web.HTTPSeeOther(url_for(request, "roster_job", token=job.token))
 
 
@@ -169,11 +142,3 @@ async def _import(app: web.Application, job: Job, account_id: int, name: str, ad
     finally:
         shutil.rmtree(job.folder, ignore_errors=True)
 
-
-async def _forget_all(app: web.Application) -> None:
-    """At shutdown: stop imports still running (their transaction rolls back) and delete the uploads."""
-    for job in app[JOBS].values():
-        if job.task is not None and not job.task.done():
-            job.task.cancel()
-            await asyncio.gather(job.task, return_exceptions=True)
-        shutil.rmtree(job.folder, ignore_errors=True)

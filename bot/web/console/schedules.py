@@ -109,7 +109,7 @@ async def month_items(session, actor: access.Actor, month: date, now: datetime, 
                               text_of(s.action, s.template), s.state, s.id, s.template.get("target", ""), s.key))
     campaign = load_campaign(DX_DAY)
     for step in await arming.planned(session, campaign, month.year, None, stand_in=stand_in):
-        if step.key not in armed and step.when is not None and max(first, now) <= step.when < last:
+        if not arming.armed_as(step.key, armed) and step.when is not None and max(first, now) <= step.when < last:
             items.append(Item(step.when.astimezone(LOCAL_TZ), step.name, step.action,
                               audience_of(step.template), text_of(step.action, step.template), "planned",
                               target=step.template.get("target", ""), key=step.key))

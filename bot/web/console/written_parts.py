@@ -46,6 +46,19 @@ async def _record(request: web.Request, session, unit: OrgUnit, period: periods.
                        detail={"period": period.key, "kinds": kinds, "as": role})
 
 
+async def _store(request: web.Request, session, unit: OrgUnit, period: periods.Period, texts: dict[str, str],
+                 role: str) -> None:
+    """Save the unit's answers (`role` "answer") or their wording in the report ("wording"); audit what changed."""
+    parts = await written_parts.of_unit(session, unit, period)
+    now, name = request.app[CLOCK].now(), request["account"].name
+    save = written_parts.save_answer if role == "answer" else written_parts.save_wording
+    changed = [kind for kind in written_parts.KINDS
+               if await save(session, parts, period.key, kind, texts[kind], by=name, now=now)]
+    if changed:
+        await _record(request, session, unit, period, changed, role)
+    await session.commit()
+
+
 def _texts(request: web.Request, form, prefix: str) -> tuple[dict[str, str], dict[str, str]]:
     """({kind: text} from the form, {kind: the problem in the person's language})."""
     tr = translator(request)
@@ -65,6 +78,7 @@ async def page(request: web.Request, *, texts: dict | None = None, problems: dic
     async with request.app[DB].session() as session:
         unit = await chosen_unit(session, actor, query)
         access.require(actor, access.Action.UNIT_FACTS, unit.path)
+        period = await periods.stored(session, period)
         parts = await written_parts.of_unit(session, unit, period)
         trail = await breadcrumb(session, actor, unit)
     texts = texts or {kind: parts.answer(kind) for kind in written_parts.KINDS}
@@ -87,13 +101,8 @@ async def save(request: web.Request) -> web.Response:
     async with request.app[DB].session() as session:
         unit = await chosen_unit(session, actor, form)
         access.require(actor, access.Action.UNIT_FACTS, unit.path)
-        parts = await written_parts.of_unit(session, unit, period)
-        now, name = request.app[CLOCK].now(), request["account"].name
-        changed = [kind for kind in written_parts.KINDS
-                   if await written_parts.save_answer(session, parts, period.key, kind, texts[kind], by=name, now=now)]
-        if changed:
-            await _record(request, session, unit, period, changed, "answer")
-        await session.commit()
+        period = await periods.stored(session, period)
+        await _store(request, session, unit, period, texts, "answer")
     raise web.HTTPSeeOther(url_for(request, "written", {"unit": unit.code, "period": period.key, "saved": "1"}))
 
 
@@ -104,7 +113,7 @@ async def gathered(request: web.Request) -> web.Response:
     async with request.app[DB].session() as session:
         root = await chosen_unit(session, actor, request.query)
         access.require(actor, access.Action.UNIT_FACTS, root.path)
-        found = await written_parts.gathered(session, root, period)
+        found = await written_parts.gathered(session, root, await periods.stored(session, period))
         parents = await _parent_paths(session, [p.unit for p in found])
         trail = await breadcrumb(session, actor, root)
     rows = [(p, written_parts.may_word(actor, p.unit, parents.get(p.unit.parent_id))) for p in found]
@@ -139,13 +148,7 @@ async def word(request: web.Request) -> web.Response:
         back = {"unit": root.code, "period": period.key, "saved": unit.code}
         if problems:
             raise web.HTTPSeeOther(url_for(request, "written_gathered", {**back, "saved": "", "error": "long"}))
-        parts = await written_parts.of_unit(session, unit, period)
-        now, name = request.app[CLOCK].now(), request["account"].name
-        changed = [kind for kind in written_parts.KINDS
-                   if await written_parts.save_wording(session, parts, period.key, kind, texts[kind], by=name, now=now)]
-        if changed:
-            await _record(request, session, unit, period, changed, "wording")
-        await session.commit()
+        await _store(request, session, unit, await periods.stored(session, period), texts, "wording")
     raise web.HTTPSeeOther(url_for(request, "written_gathered", back) + f"#unit-{unit.code}")
 
 

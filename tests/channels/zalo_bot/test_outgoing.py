@@ -19,6 +19,16 @@ PUBLIC = "https://cds.example.vn"
 ERRORS = Path(__file__).parent / "testdata" / "errors"
 
 
+async def assert_served(channel: ZaloBotChannel, url: str) -> None:
+    """The channel's own route serves the photo behind `url` (JPEG), and nothing for a guessed token."""
+    app = web.Application()
+    channel.setup_routes(app)
+    async with TestClient(TestServer(app)) as client:
+        served = await client.get(url.removeprefix(PUBLIC))
+        assert served.status == 200 and await served.read() == JPEG
+        assert (await client.get("/media/zalo/guessed-token")).status == 404
+
+
 @pytest.fixture
 async def api():
     async with FakeZaloBot() as fake:
@@ -64,12 +74,7 @@ async def test_local_photo_is_served_from_the_public_url(channel, api, tmp_path)
     url = first.params["photo"]
     assert url.startswith(f"{PUBLIC}/media/zalo/") and len(url) > len(f"{PUBLIC}/media/zalo/") + 20
     assert second.params == {"chat_id": CHAT, "photo": url}  # same file, same URL; no empty caption
-    app = web.Application()
-    channel.setup_routes(app)
-    async with TestClient(TestServer(app)) as client:
-        served = await client.get(url.removeprefix(PUBLIC))
-        assert served.status == 200 and await served.read() == JPEG
-        assert (await client.get("/media/zalo/guessed-token")).status == 404
+    await assert_served(channel, url)
 
 
 async def test_local_photo_without_public_url_sends_the_text(api, tmp_path, caplog):
