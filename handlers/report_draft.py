@@ -59,7 +59,7 @@ def missing_count(ctx: Context) -> str | None:
     return next((c.id for c in kind.counts if c.id not in counts), None) if kind else None
 
 
-def next_step(ctx: Context) -> str:
+async def next_step(ctx: Context) -> str:
     """The first step whose field is still empty, or "summary"."""
     d = draft(ctx)
     if d.get("proxy") and not (d.get("proxy_for") or d.get("proxy_name")):
@@ -68,7 +68,7 @@ def next_step(ctx: Context) -> str:
         return "type"
     if "date" not in d:
         return "date"
-    if "plan" not in d and plans.running(date.fromisoformat(d["date"])):
+    if "plan" not in d and await plans.running(ctx.session, date.fromisoformat(d["date"])):
         return "plan"
     if missing_count(ctx):
         return "count"
@@ -100,4 +100,4 @@ def discarded_text(ctx: Context) -> str:
 
 async def advance(ctx: Context) -> None:
     """Ask for whatever the draft needs next (the summary once it is complete)."""
-    await PROMPTS[next_step(ctx)](ctx)
+    await PROMPTS[await next_step(ctx)](ctx)

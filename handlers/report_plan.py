@@ -16,21 +16,22 @@ from handlers.report_draft import PROMPTS, advance, draft
 NO_PLAN = "none"
 
 
-def plans_for(d: dict) -> list[plans.Plan]:
-    """The plans running on the draft's date (none before a date is chosen)."""
-    return plans.running(date.fromisoformat(d["date"])) if d.get("date") else []
+async def plans_for(ctx: Context) -> list[plans.Plan]:
+    """The plans running on the draft's date, as the department's calendar has them (none before a date is chosen)."""
+    d = draft(ctx)
+    return await plans.running(ctx.session, date.fromisoformat(d["date"])) if d.get("date") else []
 
 
 async def ask_plan(ctx: Context) -> None:
     ctx.goto(rd.PLAN)
-    buttons = [[Button(f"report:plan:{p.key}", p.name_in(ctx.locale))] for p in plans_for(draft(ctx))]
+    buttons = [[Button(f"report:plan:{p.key}", p.name_in(ctx.locale))] for p in await plans_for(ctx)]
     ctx.reply(ctx.t("Was this part of a campaign? Tap it, or tap “Regular work”."),
               buttons + [[ctx.button(f"report:plan:{NO_PLAN}", "📋 Regular work")]])
 
 
 async def on_plan(ctx: Context) -> None:
     key = ctx.payload.split(":", 2)[-1]
-    keys = {p.key for p in plans_for(draft(ctx))}
+    keys = {p.key for p in await plans_for(ctx)}
     if ctx.state != rd.PLAN or (key != NO_PLAN and key not in keys):
         if rd.has_draft(ctx):
             await advance(ctx)

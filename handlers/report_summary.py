@@ -52,7 +52,7 @@ async def on_summary_text(ctx: Context) -> None:
 
 
 async def on_edit(ctx: Context) -> None:
-    if not rd.has_draft(ctx) or rd.next_step(ctx) != "summary":
+    if not rd.has_draft(ctx) or await rd.next_step(ctx) != "summary":
         await _elsewhere(ctx)
         return
     ctx.goto(rd.EDIT)
@@ -79,7 +79,7 @@ async def on_back(ctx: Context) -> None:
 
 async def on_send(ctx: Context) -> None:
     """File the report once: a second tap (or a re-delivered tap) gets the same receipt, no new report."""
-    if ctx.state != rd.SUMMARY or rd.next_step(ctx) != "summary":
+    if ctx.state != rd.SUMMARY or await rd.next_step(ctx) != "summary":
         if not rd.has_draft(ctx) and ctx.data.get("report_sent"):
             ctx.reply(ctx.t("Report {number} was already sent.", number=ctx.data["report_sent"]),
                       [[ctx.button("menu:main", "🏠 Menu")]])

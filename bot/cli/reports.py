@@ -170,11 +170,12 @@ def _export_period(settings: Settings, args) -> periods.Period:
 
 async def cmd_reports_export(settings: Settings, args) -> None:
     period = _export_period(settings, args)
+    day = _date(args.as_at) if args.as_at else None
     out = output_file(args.output)
 
     async def work(session):
         sel = exports.Selection(await _root(session, args.unit), await periods.stored(session, period),
-                                args.approved_only, args.lang)
+                                args.approved_only, args.lang, as_at=day)
         unit = " rows" if args.format != "zip" else " photos"
         with progress(f"export {args.format}", unit, not args.quiet) as bar:
             bar.total = await export_files.total(session, sel, args.format)
@@ -182,7 +183,8 @@ async def cmd_reports_export(settings: Settings, args) -> None:
                                                media_dir=settings.media_dir, progress=bar.update)
         await audit.record_command(session, AuditAction.EXPORT_DOWNLOADED, target=out.name,
                                    unit_path=sel.root.path, detail={"format": args.format, "period": period.key,
-                                                                    "rows": written, "unit": sel.root.code})
+                                                                    "rows": written, "unit": sel.root.code,
+                                                                    **({"as_at": day.isoformat()} if day else {})})
         await session.commit()
         return written
 
@@ -198,6 +200,10 @@ def _common(parser, default_from: str) -> None:
     parser.add_argument("--lang", choices=LOCALES, default="vi", help="language of names and headers (default: vi)")
 
 
+AS_AT_HELP = "on the tree as it stood on this day, YYYY-MM-DD (default: today's tree, old units' reports under " \
+             "their successors)"
+
+
 def add_commands(commands) -> None:
     """`cdsbot reports …` subcommands."""
     group = commands.add_parser("reports", help="activity reports").add_subparsers(dest="sub", required=True)
@@ -207,8 +213,7 @@ def add_commands(commands) -> None:
     summary.add_argument("--json", action="store_true")
     summary.add_argument("--agencies", action="store_true",
                          help="count the agency groups below the unit too (a territorial roll-up leaves them out)")
-    summary.add_argument("--as-at", help="on the tree as it stood on this day, YYYY-MM-DD (default: today's tree, "
-                                         "old units' reports under their successors)")
+    summary.add_argument("--as-at", help=AS_AT_HELP)
     summary.add_argument("--compare", help="a second period beside the first, with the difference: 2024, 2024-Q3, "
                                            "2024-11 or 2024-01-05..2024-02-10")
     summary.set_defaults(func=cmd_reports_summary)
@@ -217,6 +222,7 @@ def add_commands(commands) -> None:
     export.add_argument("--period", help="instead of --from/--to: 2026-11, 2026-Q4, 2026, "
                                          "campaign:national-dx-day:2026 or 2026-01-05..2026-02-10")
     export.add_argument("--format", choices=export_files.FORMATS, default="xlsx")
+    export.add_argument("--as-at", help=AS_AT_HELP + "; the report rows are those filed for that tree's units")
     export.add_argument("-o", "--output", required=True, help="the file to write")
     export.add_argument("--quiet", action="store_true", help="no progress bar")
     export.set_defaults(func=cmd_reports_export)

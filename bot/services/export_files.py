@@ -44,10 +44,12 @@ def file_name(sel: exports.Selection, fmt: str) -> str:
 
 
 def _rollup_rows(ws, result, tr: Translator, sel: exports.Selection) -> None:
-    """The roll-up as shown: a title line, the header, rows indented under the root, the total in bold."""
+    """The roll-up as shown: a title line (which reports, which tree), the header, rows indented under the root,
+    the total in bold."""
     cols = exports.columns(tr)
     dates = f"{tr.date(sel.period.start)}–{tr.date(sel.period.end)}"
-    ws.append([exports.safe_text(f"{sel.root.name} · {dates} · {scope_text(tr, sel.approved_only)}")])
+    tree = tr.t("tree as at {date}", date=tr.date(sel.as_at)) if sel.as_at else tr.t("today's tree")
+    ws.append([exports.safe_text(f"{sel.root.name} · {dates} · {scope_text(tr, sel.approved_only)} · {tree}")])
     ws.append([tr.t("Unit"), tr.t("Teams reported"), tr.t("Teams expected"), tr.t("On time"), tr.t("Late")]
               + [c.header for c in cols])
     no_figures = tr.t(exports.NO_FIGURES)

@@ -1,6 +1,7 @@
 """The roll-up and the report rows of a selection (a subtree, a period), as the console shows them and as files.
 
-The roll-up comes from `reports.rollup` (SQL aggregation); the report rows are streamed from the
+The roll-up comes from `reports.rollup` (SQL aggregation), or from `rollup_history` on the tree as it stood
+at a date (then the report rows are those filed for that tree's units); the report rows are streamed from the
 database in chunks, so an export of 100,000 rows keeps memory flat. Names of units, report types,
 counts and statuses are in the chosen language; free text is defused against spreadsheet formulas.
 Writers (XLSX, CSV, ZIP of photos) live in `bot.services.export_files`.
@@ -8,7 +9,7 @@ Writers (XLSX, CSV, ZIP of photos) live in `bot.services.export_files`.
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,7 @@ from sqlalchemy.orm import aliased
 from bot.db.models import Member, OrgUnit
 from bot.db.reports import Photo, Report, ReportPhoto
 from bot.i18n import N_, Translator
-from bot.services import org, reports
+from bot.services import org, reports, rollup_history
 from bot.services.periods import Period
 from bot.services.report_types import load_report_types
 
@@ -37,6 +38,7 @@ class Selection:
     approved_only: bool = False
     lang: str = "vi"
     agencies: bool = False  # the agency groups under a territorial root too (bot/services/agencies.py)
+    as_at: date | None = None  # on the tree as it stood that day (bot/services/rollup_history.py); None: today's
 
     @property
     def statuses(self) -> tuple[str, ...]:
@@ -92,11 +94,11 @@ def figure(row: reports.UnitRow, column: Column) -> int | None:
 
 
 async def rollup(session: AsyncSession, sel: Selection) -> reports.Rollup:
-    """The roll-up of the selection, with every type's counts per row."""
+    """The roll-up of the selection, with every type's counts per row, on today's tree or as at `sel.as_at`."""
     period = sel.period
-    return await reports.rollup(session, sel.root, period.start, period.end, deadline=period.deadline,
-                                count_ids=[], approved_only=sel.approved_only, kinds=kinds(),
-                                agencies_too=sel.agencies)
+    return await rollup_history.rollup_on(session, sel.root, period.start, period.end, day=sel.as_at,
+                                          deadline=period.deadline, approved_only=sel.approved_only, kinds=kinds(),
+                                          agencies_too=sel.agencies)
 
 
 def table(result: reports.Rollup, tr: Translator) -> list[TableRow]:
@@ -112,26 +114,31 @@ def safe_text(value: str | None) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _where(sel: Selection):
-    return (Report.unit_path.startswith(sel.root.path), Report.activity_date >= sel.period.start,
+async def _where(session: AsyncSession, sel: Selection):
+    """The selection's reports: filed under the root on today's tree, or for its units on the tree of `as_at`."""
+    under = Report.unit_path.startswith(sel.root.path) if sel.as_at is None else Report.unit_path.in_(
+        await rollup_history.paths_as_at(session, sel.root, sel.as_at, sel.agencies))
+    return (under, Report.activity_date >= sel.period.start,
             Report.activity_date <= sel.period.end, Report.status.in_(sel.statuses))
 
 
 async def count_reports(session: AsyncSession, sel: Selection) -> int:
     """How many report rows the selection has (for the progress count)."""
-    return int(await session.scalar(select(func.count()).select_from(Report).where(*_where(sel))) or 0)
+    return int(await session.scalar(select(func.count()).select_from(Report).where(*await _where(session, sel))) or 0)
 
 
 async def count_photos(session: AsyncSession, sel: Selection) -> int:
     """How many photos the selection's reports carry (for the ZIP's progress count)."""
     query = select(func.count()).select_from(ReportPhoto).join(Report, ReportPhoto.report_id == Report.id)
-    return int(await session.scalar(query.where(*_where(sel))) or 0)
+    return int(await session.scalar(query.where(*await _where(session, sel))) or 0)
 
 
-async def unit_names(session: AsyncSession, root: OrgUnit) -> dict[int, str]:
-    """{unit id: name} for the root's subtree and its ancestors (one query), to spell report paths."""
+async def unit_names(session: AsyncSession, root: OrgUnit, everywhere: bool = False) -> dict[int, str]:
+    """{unit id: name} for the root's subtree and its ancestors (one query; every unit if `everywhere`, as a tree
+    as at a date reaches beyond today's subtree), to spell report paths."""
     ids = [int(part) for part in root.path.strip("/").split("/")]
-    query = select(OrgUnit.id, OrgUnit.name, OrgUnit.depth).where(or_(org.in_subtree(root), OrgUnit.id.in_(ids)))
+    query = select(OrgUnit.id, OrgUnit.name, OrgUnit.depth)
+    query = query if everywhere else query.where(or_(org.in_subtree(root), OrgUnit.id.in_(ids)))
     return {uid: name for uid, name, depth in await session.execute(query) if depth > 0}
 
 
@@ -150,7 +157,7 @@ def report_header(tr: Translator) -> list[str]:
 async def report_rows(session: AsyncSession, sel: Selection, public_url: str) -> AsyncIterator[list[list]]:
     """Chunks of report rows (cells in `report_header` order), oldest activity first, streamed from the database."""
     tr, types = Translator(sel.lang), load_report_types()
-    names = await unit_names(session, sel.root)
+    names = await unit_names(session, sel.root, sel.as_at is not None)
     spelled: dict[str, str] = {}  # unit path → its names, spelled once per unit
     statuses = {key: tr.t(name) for key, name in STATUS_NAMES.items()}
     type_names = {kind.id: kind.name_in(sel.lang) for kind in types.values()}
@@ -165,7 +172,7 @@ async def report_rows(session: AsyncSession, sel: Selection, public_url: str) ->
     query = (select(Report.id, Report.activity_date, Report.unit_path, Report.type_id, Report.counts, Report.status,
                     reviewer.full_name, Report.note, photo_count)
              .outerjoin(reviewer, Report.reviewed_by_member_id == reviewer.id)
-             .where(*_where(sel)).order_by(Report.activity_date, Report.id)
+             .where(*await _where(session, sel)).order_by(Report.activity_date, Report.id)
              .execution_options(yield_per=CHUNK))
     if session.bind.dialect.name == "postgresql":  # compiling a long streamed query (JIT) takes longer than running it
         await session.execute(text("SET LOCAL jit = off"))
@@ -201,12 +208,13 @@ class PhotoRow:
 
 async def photo_rows(session: AsyncSession, sel: Selection) -> AsyncIterator[list[PhotoRow]]:
     """Chunks of the selection's photos, in report order, with their unit (for names in the ZIP)."""
-    names = await unit_names(session, sel.root)
+    names = await unit_names(session, sel.root, sel.as_at is not None)
     query = (select(Report.id, OrgUnit.code, Report.unit_path, ReportPhoto.position, Photo.path, Photo.sha256,
                     Report.activity_date)
              .join(ReportPhoto, ReportPhoto.report_id == Report.id).join(Photo, Photo.id == ReportPhoto.photo_id)
              .join(OrgUnit, OrgUnit.path == Report.unit_path)
-             .where(*_where(sel)).order_by(Report.id, ReportPhoto.position).execution_options(yield_per=CHUNK))
+             .where(*await _where(session, sel)).order_by(Report.id, ReportPhoto.position)
+             .execution_options(yield_per=CHUNK))
     stream = await session.stream(query)
     async for chunk in stream.partitions(CHUNK):
         yield [PhotoRow(f"BC-{rid:06d}", code, path_names(names, path), pos, file, sha, day)

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import calendar_overrides
 from bot.services.campaign_model import Campaign, CampaignError
 from bot.services.campaigns import campaign_dates, load_campaign
 from bot.services.guides import CONTENT_ROOT
@@ -42,13 +45,14 @@ def _campaigns(root: Path) -> list[Campaign]:
     return found
 
 
-def running(day: date, root: Path = CAMPAIGNS) -> list[Plan]:
-    """The plans whose period holds `day`, so a report dated that day can be tied to one in a tap."""
+async def running(session: AsyncSession, day: date, root: Path = CAMPAIGNS) -> list[Plan]:
+    """The plans whose period holds `day` (with the dates the department stored for that year, if any), so a
+    report dated that day can be tied to one in a tap."""
     plans = []
     for campaign in _campaigns(root):
         for year in (day.year, day.year + 1):
-            dates = campaign_dates(campaign, year)
-            if dates.period_start <= day <= dates.period_end:
+            cal = await calendar_overrides.year_calendar(session, campaign, year)
+            if cal.period_start <= day <= cal.period_end:
                 plans.append(Plan(f"{campaign.id}:{year}", campaign, year))
     return plans
 

@@ -224,12 +224,17 @@ async def trail_as_at(session: AsyncSession, unit: OrgUnit, day: date) -> list[O
     return list(reversed(tree.ancestors(unit.id))) + [unit]
 
 
+async def paths_as_at(session: AsyncSession, root: OrgUnit, day: date, agencies_too: bool = False) -> list[str]:
+    """The paths of the units under `root` on the tree of `day` (its reports are those filed for them)."""
+    tree = await tree_as_at(session, day)
+    return sorted({tree.units[unit_id].path for unit_id in (await _rows_of(session, tree, root, agencies_too))[1]})
+
+
 async def monthly_as_at(session: AsyncSession, root: OrgUnit, start: date, end: date, *, day: date,
                         approved_only: bool = False, agencies_too: bool = False
                         ) -> dict[tuple[int, int], tuple[int, int | None]]:
     """{(year, month): (reports, people)} of the root's subtree on the tree of `day` (the chart's line)."""
-    tree = await tree_as_at(session, day)
-    paths = sorted({tree.units[unit_id].path for unit_id in (await _rows_of(session, tree, root, agencies_too))[1]})
+    paths = await paths_as_at(session, root, day, agencies_too)
     statuses = ("approved",) if approved_only else reports.COUNTED
     query = (select(Report.activity_date, func.count(), func.sum(Report.people))
              .where(Report.unit_path.in_(paths), Report.activity_date >= start, Report.activity_date <= end,

@@ -6,6 +6,7 @@ from sqlalchemy import func, insert, select
 
 from bot.db.models import Member, OrgUnit, Team
 from bot.db.reports import Report
+from bot.i18n import Translator
 from bot.services import exports, org, remap, remap_apply, reports, rollup_history
 from tests.services.test_remap import AN_PHU, DEADLINE, EFFECTIVE, remap_into_an_phu, seed, settled_map
 
@@ -130,3 +131,60 @@ def test_the_cli_summary_shows_the_tree_as_at_a_date_and_two_periods_side_by_sid
     assert rows["Xã An Phú"]["reports"] == [3, None, None]
     assert main(["reports", "summary", "--compare", "last-year"]) == 2
     assert "bad period" in capsys.readouterr().err
+
+
+def sheets_of(path) -> tuple[list[tuple], list[tuple]]:
+    """The rows of an export's roll-up sheet and of its report-rows sheet."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    rollup_sheet, rows_sheet = book.worksheets
+    return list(rollup_sheet.iter_rows(values_only=True)), list(rows_sheet.iter_rows(values_only=True))
+
+
+async def test_the_xlsx_roll_up_sheet_follows_the_tree_as_at_a_date(any_db, demo_roster, tmp_path):
+    from bot.services import export_files, periods
+
+    async with any_db.session() as session:
+        await before_and_after(session, tmp_path, [])
+    async with any_db.session() as session:
+        province = await org.unit_by_code(session, "51")
+        sel = exports.Selection(province, await periods.stored(session, periods.parse("2024")), lang="en", as_at=AS_AT)
+        written = await export_files.write_xlsx(session, sel, tmp_path / "as-at.xlsx")
+        shown = await rollup_history.rollup_on(session, province, *Y2024, day=AS_AT, deadline=sel.period.deadline,
+                                               kinds=exports.kinds())
+        on_today = await exports.rollup(session, exports.Selection(province, sel.period, lang="en"))
+    rollup_rows, report_rows = sheets_of(tmp_path / "as-at.xlsx")
+    assert "tree as at 31 Dec 2024" in rollup_rows[0][0]
+    districts = {row.unit.name for row in shown.units if row.unit.kind == "district"}
+    assert len(districts) == 13 and districts <= {row[0] for row in rollup_rows[2:]}
+    assert "Xã An Phú" in {row.unit.name for row in on_today.units} - {row[0] for row in rollup_rows}  # formed later
+    cols = exports.columns(Translator("en"))
+    total = rollup_rows[-1]
+    assert total[0].startswith("Total") and list(total[5:]) == [exports.figure(shown.total, c) for c in cols]
+    assert list(total[1:5]) == [shown.total.reported, shown.total.expected, shown.total.on_time, shown.total.late]
+    assert written == len(report_rows) - 1 == shown.total.reports  # still one row per report, each of them
+
+
+def test_the_cli_export_takes_the_tree_as_at_a_date(db, demo_roster, tmp_path, capsys, monkeypatch):
+    import asyncio
+
+    from bot.cli import main
+
+    async def prepare():
+        async with db.session() as session:
+            await before_and_after(session, tmp_path, [])
+
+    asyncio.run(prepare())
+    monkeypatch.setenv("CDSBOT_DATABASE_URL", str(db.engine.url))
+    args = ["reports", "export", "--period", "2024", "--lang", "en", "--quiet", "-o"]
+    assert main(args + [str(tmp_path / "today.xlsx")]) == 0
+    assert main(args + [str(tmp_path / "then.xlsx"), "--as-at", "2024-12-31"]) == 0
+    today, then = (sheets_of(tmp_path / name)[0] for name in ("today.xlsx", "then.xlsx"))
+    assert "today's tree" in today[0][0] and "tree as at 31 Dec 2024" in then[0][0]
+    assert "Huyện Tư Nghĩa" in {row[0] for row in then} and "Xã An Phú" in {row[0] for row in today} - {
+        row[0] for row in then}
+    assert today[-1][5:] == then[-1][5:]  # the same reports, counted on either tree
+    capsys.readouterr()
+    assert main(args + [str(tmp_path / "bad.xlsx"), "--as-at", "yesterday"]) == 2
+    assert "not a date" in capsys.readouterr().err

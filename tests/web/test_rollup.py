@@ -102,3 +102,21 @@ async def test_a_new_report_shows_at_once_although_the_scan_is_cached(client, de
     await add_report(demo_roster, "21409-01", one, date(2026, 11, 9), "public_services", {"people": 5}, key="late-1")
     after = cells(await (await client.get("/admin/reports/rollup?period=2026-11")).text(), "21409-01")
     assert (before[3], before[4]) == ("1", "12") and (after[3], after[4]) == ("2", "17")
+
+
+async def test_the_export_form_carries_the_tree_as_at_date(client, demo_roster, people):
+    await sign_in(client, demo_roster, *people["officer"])
+    page = await (await client.get("/admin/reports/rollup?period=2026-11&asat=2026-11-01")).text()
+    assert '<input type="hidden" name="asat" value="2026-11-01">' in page
+    assert "Báo cáo kết quả và phụ lục theo cây đơn vị hiện nay" in page  # the DOCX still uses today's tree
+    token = await csrf_of(client, "/admin/reports/rollup")
+    form = {"csrf_token": token, "unit": "21409", "period": "2026-11", "format": "xlsx"}
+    assert (await client.post("/admin/reports/exports", data=form | {"asat": "not-a-day"})).status == 400
+    response = await client.post("/admin/reports/exports", data=form | {"asat": "2026-11-01"})
+    assert response.status == 200
+    for _ in range(50):
+        if 'id="export-download"' in await (await client.get(response.url.path + "/status")).text():
+            break
+        await asyncio.sleep(0.1)
+    book = load_workbook(io.BytesIO(await (await client.get(response.url.path + "/file")).read()), read_only=True)
+    assert "cây đơn vị tại ngày" in next(book.worksheets[0].iter_rows(values_only=True))[0]

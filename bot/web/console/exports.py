@@ -20,7 +20,7 @@ from aiohttp import web
 from bot.services import access, audit, export_files, exports, periods
 from bot.services.audit import AuditAction
 from bot.web.console.render import render, translator
-from bot.web.console.rollup import chosen_period, chosen_unit
+from bot.web.console.rollup import chosen_history, chosen_period, chosen_unit
 from bot.web.console.signin import address_of
 from bot.web.keys import CLOCK, DB, SETTINGS
 
@@ -86,6 +86,7 @@ async def start(request: web.Request) -> web.Response:
     fmt = form.get("format")
     if fmt not in export_files.FORMATS:
         raise web.HTTPBadRequest()
+    day, _other = chosen_history(form)  # the roll-up sheet on the tree the page showed
     async with request.app[DB].session() as session:
         unit = await chosen_unit(session, request["actor"], form)
         period = await periods.stored(session, chosen_period(request, form))
@@ -93,7 +94,7 @@ async def start(request: web.Request) -> web.Response:
     jobs = request.app[JOBS]
     jobs.forget_old()
     sel = exports.Selection(unit, period, form.get("approved") == "1",
-                            translator(request).locale, agencies=form.get("agencies") == "1")
+                            translator(request).locale, agencies=form.get("agencies") == "1", as_at=day)
     job_id = secrets.token_urlsafe(16)
     job = Job(job_id, request["account"].id, sel, fmt, jobs.folder / f"{job_id}.{fmt}")
     jobs.items[job_id] = job
@@ -133,7 +134,8 @@ async def download(request: web.Request) -> web.StreamResponse:
                            action=AuditAction.EXPORT_DOWNLOADED, target=name, unit_path=job.sel.root.path,
                            address=address_of(request), at=request.app[CLOCK].now(),
                            detail={"format": job.fmt, "period": job.sel.period.key, "rows": job.done,
-                                   "approved_only": job.sel.approved_only})
+                                   "approved_only": job.sel.approved_only,
+                                   **({"as_at": job.sel.as_at.isoformat()} if job.sel.as_at else {})})
         await session.commit()
     return web.FileResponse(job.path, headers={
         "Content-Type": export_files.MEDIA_TYPES[job.fmt], "Cache-Control": "no-store",

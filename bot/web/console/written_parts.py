@@ -19,12 +19,14 @@ from bot.web.console.signin import address_of
 from bot.web.keys import CLOCK, DB
 
 
-def _period(request: web.Request, query) -> periods.Period:
-    """The chosen period; by default the plan running today (e.g. DX Day), else this month."""
+async def _period(request: web.Request, query) -> periods.Period:
+    """The chosen period; by default the plan running today by the department's calendar (e.g. DX Day), else this
+    month."""
     if query.get("period"):
         return chosen_period(request, query)
     today = request.app[CLOCK].now().astimezone(LOCAL_TZ).date()
-    running = plans.running(today)
+    async with request.app[DB].session() as session:
+        running = await plans.running(session, today)
     return periods.parse(f"campaign:{running[0].key}" if running else f"{today:%Y-%m}")
 
 
@@ -74,7 +76,7 @@ async def page(request: web.Request, *, texts: dict | None = None, problems: dic
     """GET /admin/written: the unit's answers for the period, ready to edit."""
     actor = request["actor"]
     query = request.query if request.method == "GET" else await request.post()
-    period = _period(request, query)
+    period = await _period(request, query)
     async with request.app[DB].session() as session:
         unit = await chosen_unit(session, actor, query)
         access.require(actor, access.Action.UNIT_FACTS, unit.path)
@@ -94,7 +96,7 @@ async def page(request: web.Request, *, texts: dict | None = None, problems: dic
 async def save(request: web.Request) -> web.Response:
     """POST /admin/written: store the unit's answers (403 outside the scope), then back to the form."""
     actor, form = request["actor"], await request.post()
-    period = _period(request, form)
+    period = await _period(request, form)
     texts, problems = _texts(request, form, "")
     if problems:
         return await page(request, texts=texts, problems=problems)
@@ -109,7 +111,7 @@ async def save(request: web.Request) -> web.Response:
 async def gathered(request: web.Request) -> web.Response:
     """GET /admin/written/gathered: what each unit below said for the period, and the report's wording."""
     actor = request["actor"]
-    period = _period(request, request.query)
+    period = await _period(request, request.query)
     async with request.app[DB].session() as session:
         root = await chosen_unit(session, actor, request.query)
         access.require(actor, access.Action.UNIT_FACTS, root.path)
@@ -135,7 +137,7 @@ async def _parent_paths(session, units: list[OrgUnit]) -> dict[int, str]:
 async def word(request: web.Request) -> web.Response:
     """POST /admin/written/wording: one unit's wording in the report (403 unless the person is above it)."""
     actor, form = request["actor"], await request.post()
-    period = _period(request, form)
+    period = await _period(request, form)
     texts, problems = _texts(request, form, "wording_")
     async with request.app[DB].session() as session:
         root = await chosen_unit(session, actor, form)
