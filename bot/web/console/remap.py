@@ -17,8 +17,7 @@ from aiohttp import web
 from aiohttp_sse import sse_response
 
 from bot.i18n import N_
-from bot.services import access, audit, remap, remap_apply, remap_draft
-from bot.services.access import Action
+from bot.services import audit, remap, remap_apply, remap_draft
 from bot.services.audit import AuditAction
 from bot.web.console import remap_problems, uploads_flow
 from bot.web.console.render import render, translator, url_for
@@ -67,21 +66,10 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/remap/{token}/events", events, name="remap_events")
 
 
-def _admin(request: web.Request) -> None:
-    """Only those who manage the whole tree re-map it."""
-    access.require(request["actor"], Action.MANAGE, access.WHOLE_TREE)
-
-
-def _job(request: web.Request) -> Job:
-    """The caller's own upload named in the path (404 for anyone else's or a forgotten one)."""
-    _admin(request)
-    return uploads_flow.own_job(request, JOBS)
-
-
 async def page(request: web.Request, *, job: Job | None = None, error: str | None = None,
                status: int = 200) -> web.Response:
     """GET /admin/remap: the draft and map forms (and, after an upload, its draft or its preview)."""
-    _admin(request)
+    uploads_flow.require_admin(request)
     plan = job.plan if job else None
     problems = remap_problems.by_line(translator(request), (plan.problems if plan else []) + job.problems + (
         job.draft.unmatched if job.draft else []), str(job.folder)) if job else []
@@ -101,7 +89,7 @@ async def _saved(request: web.Request, form, name: str) -> Job | None:
 
 async def draft(request: web.Request) -> web.Response:
     """POST /admin/remap/draft: a draft map from the new roster's "formed from" text; nothing is written."""
-    _admin(request)
+    uploads_flow.require_admin(request)
     job = await _saved(request, await request.post(), "roster")
     if job is None:
         return await page(request, error=translator(request).t(NO_FILE), status=400)
@@ -116,7 +104,7 @@ async def draft(request: web.Request) -> web.Response:
 
 async def draft_file(request: web.Request) -> web.Response:
     """GET /admin/remap/draft/{token}.csv: the drafted map, to settle and upload."""
-    job = _job(request)
+    job = uploads_flow.own_job(request, JOBS)
     if not job.draft_text:
         raise web.HTTPNotFound()
     return web.Response(body=job.draft_text.encode("utf-8"), content_type="text/csv", charset="utf-8", headers={
@@ -125,7 +113,7 @@ async def draft_file(request: web.Request) -> web.Response:
 
 async def upload(request: web.Request) -> web.Response:
     """POST /admin/remap: keep the map and show what the remap would change; nothing is written yet."""
-    _admin(request)
+    uploads_flow.require_admin(request)
     form = await request.post()
     tr = translator(request)
     try:
@@ -142,12 +130,12 @@ async def upload(request: web.Request) -> web.Response:
 
 async def job_page(request: web.Request) -> web.Response:
     """GET /admin/remap/{token}: the preview of a map, and the remap's progress once applied."""
-    return await page(request, job=_job(request))
+    return await page(request, job=uploads_flow.own_job(request, JOBS))
 
 
 async def apply(request: web.Request) -> web.Response:
     """POST /admin/remap/{token}/apply: re-map the tree in the background (once)."""
-    job = _job(request)
+    job = uploads_flow.own_job(request, JOBS)
     if job.task is None and job.plan is not None and not job.plan.problems:
         uploads_flow.start(request, job, _remap)
     raise web.HTTPSeeOther(url_for(request, "remap_job", token=job.token))
@@ -163,7 +151,7 @@ def _state(job: Job, tr) -> dict:
 
 async def events(request: web.Request) -> web.StreamResponse:
     """GET /admin/remap/{token}/events: the remap's steps as Server-Sent Events, until it ends."""
-    job, tr = _job(request), translator(request)
+    job, tr = uploads_flow.own_job(request, JOBS), translator(request)
     async with sse_response(request) as stream:
         last = None
         while stream.is_connected():

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.i18n import N_
-from bot.services import access, audit, roster
-from bot.services.access import Action
+from bot.services import audit, roster
 from bot.services.audit import AuditAction
 from bot.web.console import uploads_flow
 from bot.web.console.render import render, translator, url_for
@@ -59,19 +58,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/roster/{token}/progress", progress, name="roster_progress")
 
 
-def _admin(request: web.Request) -> access.Actor:
-    """Only those who manage the whole tree import rosters (a roster may move any unit)."""
-    actor = request["actor"]
-    access.require(actor, Action.MANAGE, access.WHOLE_TREE)
-    return actor
-
-
-def _job(request: web.Request) -> Job:
-    """The caller's own upload named in the path (404 for anyone else's or a forgotten one)."""
-    _admin(request)
-    return uploads_flow.own_job(request, JOBS)
-
-
 def refused_rows(job: Job) -> list[tuple[str, str]]:
     """The problems as (line, text), the upload's folder left out of the file name."""
     rows = []
@@ -84,14 +70,14 @@ def refused_rows(job: Job) -> list[tuple[str, str]]:
 async def page(request: web.Request, *, job: Job | None = None, error: str | None = None,
                status: int = 200) -> web.Response:
     """GET /admin/roster: the upload form (and, after an upload, what it would change)."""
-    _admin(request)
+    uploads_flow.require_admin(request)
     context = {"job": job, "error": error, "listed": LISTED, "refused": refused_rows(job) if job else []}
     return await render(request, "roster.html", context, status=status)
 
 
 async def upload(request: web.Request) -> web.Response:
     """POST /admin/roster: keep the file and show what importing it would change; nothing is written yet."""
-    _admin(request)
+    uploads_flow.require_admin(request)
     saved = uploads_flow.save_upload(await request.post(), "roster", "roster")
     if saved is None:
         return await page(request, error=translator(request).t(NO_FILE), status=400)
@@ -107,12 +93,12 @@ async def upload(request: web.Request) -> web.Response:
 
 async def job_page(request: web.Request) -> web.Response:
     """GET /admin/roster/{token}: the preview of an upload, and the import's progress once applied."""
-    return await page(request, job=_job(request))
+    return await page(request, job=uploads_flow.own_job(request, JOBS))
 
 
 async def apply(request: web.Request) -> web.Response:
     """POST /admin/roster/{token}/apply: import the previewed file in the background (once)."""
-    job = _job(request)
+    job = uploads_flow.own_job(request, JOBS)
     if job.task is None and not job.preview.refused:
         uploads_flow.start(request, job, _import)
     raise web.HTTPSeeOther(url_for(request, "roster_job", token=job.token))
@@ -120,7 +106,7 @@ async def apply(request: web.Request) -> web.Response:
 
 async def progress(request: web.Request) -> web.Response:
     """GET /admin/roster/{token}/progress: the progress box alone, for htmx to swap in."""
-    return await render(request, "roster_progress.html", {"job": _job(request)})
+    return await render(request, "roster_progress.html", {"job": uploads_flow.own_job(request, JOBS)})
 
 
 async def _import(app: web.Application, job: Job, account_id: int, name: str, address: str) -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.services import access
+from bot.services.access import Action
 from bot.web.console.signin import address_of
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -48,8 +50,14 @@ def save_upload(form, name: str, prefix: str) -> tuple[Path, Path] | None:
     return folder, path
 
 
+def require_admin(request: web.Request) -> None:
+    """Only those who manage the whole tree upload rosters or maps (either may move any unit)."""
+    access.require(request["actor"], Action.MANAGE, access.WHOLE_TREE)
+
+
 def own_job(request: web.Request, key: web.AppKey) -> Upload:
-    """The caller's own upload named in the path (404 for anyone else's or a forgotten one)."""
+    """The admin's own upload named in the path (404 for anyone else's or a forgotten one)."""
+    require_admin(request)
     job = request.app[key].get(request.match_info["token"])
     if job is None or job.account_id != request["account"].id:
         raise web.HTTPNotFound()
