@@ -29,12 +29,10 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import insert, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.both import on_both  # noqa: E402
+from bench.both import on_both, throwaway_postgres  # noqa: E402
 from bench.rollup import fill_postgres, fill_sqlite  # noqa: E402
 from bot.cli.common import DEMO_ROSTERS, import_files  # noqa: E402
 from bot.clock import FakeClock  # noqa: E402
@@ -183,23 +181,13 @@ async def bench_sqlite(n: int, seed: int, requests: int, members: int) -> dict:
 
 
 async def bench_postgres(url: str, n: int, seed: int, requests: int, members: int) -> dict:
-    name = f"cdsbot_bench_{secrets.token_hex(4)}"
-    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db = Database(make_url(url).set(database=name).render_as_string(hide_password=False))
-    try:
+    async with throwaway_postgres(url) as (db, _url):
         teams = await prepare(db, members)
         await fill_postgres(db, teams, n, seed)  # COPY, then VACUUM ANALYZE report
         print(f"postgres: {await add_broadcasts(db, seed)} broadcast deliveries", flush=True)
         async with db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
             await conn.execute(text("VACUUM ANALYZE"))
         return await measure(db, "postgres", requests)
-    finally:
-        await db.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 async def run(n: int, seed: int, requests: int, members: int, pg_url: str | None, only: str | None = None) -> dict:

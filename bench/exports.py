@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -26,13 +25,12 @@ import time
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import console  # noqa: E402
+from bench.both import throwaway_postgres  # noqa: E402
 from bench.rollup import fill_postgres, fill_sqlite  # noqa: E402
 from bot.db.reports import Report  # noqa: E402
 from bot.db.session import Database  # noqa: E402
@@ -131,22 +129,11 @@ async def bench_sqlite(n: int, seed: int, requests: int, export_rows: int, membe
 
 
 async def bench_postgres(url: str, n: int, seed: int, requests: int, export_rows: int, members: int) -> dict:
-    name = f"cdsbot_bench_{secrets.token_hex(4)}"
-    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db_url = make_url(url).set(database=name).render_as_string(hide_password=False)
-    db = Database(db_url)
-    try:
+    async with throwaway_postgres(url) as (db, db_url):
         teams = await console.prepare(db, members)
         await fill_postgres(db, teams, n, seed)  # COPY (the triggers fill the yearly totals), then VACUUM ANALYZE
         with tempfile.TemporaryDirectory() as folder:
             return await measure(db, db_url, "postgres", requests, export_rows, folder)
-    finally:
-        await db.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 async def run(args, pg_url: str | None) -> dict:

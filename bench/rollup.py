@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import random
-import secrets
 import sqlite3
 import sys
 import tempfile
@@ -21,13 +20,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.both import on_both  # noqa: E402
+from bench.both import on_both, throwaway_postgres  # noqa: E402
 from bot.cli.common import DEMO_ROSTERS, import_files  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
 from bot.db.models import OrgUnit, Team  # noqa: E402
@@ -155,20 +152,10 @@ async def bench_sqlite(n: int, seed: int) -> dict[str, float]:
 
 
 async def bench_postgres(url: str, n: int, seed: int) -> dict[str, float]:
-    name = f"cdsbot_bench_{secrets.token_hex(4)}"
-    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db = Database(make_url(url).set(database=name).render_as_string(hide_password=False))
-    try:
+    async with throwaway_postgres(url) as (db, _url):
         teams = await prepare(db)
         await fill_postgres(db, teams, n, seed)
         return await measure(db, "postgres")
-    finally:
-        await db.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 async def run(n: int, seed: int, only: str | None = None) -> dict:

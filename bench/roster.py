@@ -14,19 +14,14 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.both import on_both  # noqa: E402
+from bench.both import on_both, throwaway_postgres  # noqa: E402
 from bot.cli.common import import_files  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
 from bot.db.session import Database  # noqa: E402
@@ -84,19 +79,9 @@ async def bench_sqlite(rows: int) -> dict[str, float]:
 
 
 async def bench_postgres(url: str, rows: int) -> dict[str, float]:
-    name = f"cdsbot_bench_{secrets.token_hex(4)}"
-    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db = Database(make_url(url).set(database=name).render_as_string(hide_password=False))
-    try:
+    async with throwaway_postgres(url) as (db, _url):
         with tempfile.TemporaryDirectory() as folder:
             return await measure(db, "postgres", rows, Path(folder))
-    finally:
-        await db.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 async def run(rows: int, pg_url: str | None, only: str | None) -> dict:
