@@ -11,14 +11,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db.models import Member, OrgUnit
 from bot.db.reports import Photo, Report, ReportPhoto
 from bot.i18n import N_, Translator
-from bot.services import org, reports, rollup_history
+from bot.services import org, reports, rollup_history, rollup_scan
 from bot.services.periods import Period
 from bot.services.report_types import load_report_types
 
@@ -174,8 +174,7 @@ async def report_rows(session: AsyncSession, sel: Selection, public_url: str) ->
              .outerjoin(reviewer, Report.reviewed_by_member_id == reviewer.id)
              .where(*await _where(session, sel)).order_by(Report.activity_date, Report.id)
              .execution_options(yield_per=CHUNK))
-    if session.bind.dialect.name == "postgresql":  # compiling a long streamed query (JIT) takes longer than running it
-        await session.execute(text("SET LOCAL jit = off"))
+    await rollup_scan.tune(session)  # no JIT: compiling this long streamed query costs more than running it
     stream = await (await session.connection()).stream(query)  # plain rows (Core): no ORM work per row
     async for chunk in stream.partitions(CHUNK):
         rows = []
